@@ -1,0 +1,202 @@
+package keyspace
+
+import (
+	"github.com/peregrinedb/peregrine/internal/types"
+)
+
+// DB is one numbered database.
+type DB struct {
+	ID           int
+	ks           *Keyspace
+	dict         *types.Dict[Entry]
+	expires      *types.Dict[struct{}] // the keys that have a TTL, for active expiry
+	expireCursor uint64
+}
+
+func newDB(ks *Keyspace, id int) *DB {
+	return &DB{ID: id, ks: ks, dict: types.NewDict[Entry](), expires: types.NewDict[struct{}]()}
+}
+
+// Len returns the number of keys, including expired keys not yet reclaimed.
+func (db *DB) Len() int { return db.dict.Len() }
+
+// ExpiresLen returns the number of keys with a TTL.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+// Keyspace returns the keyspace the database belongs to.
+func (db *DB) Keyspace() *Keyspace { return db.ks }
+
+// Peek returns the entry of key without expiring it or touching statistics.
+func (db *DB) Peek(key []byte) *Entry { return db.dict.GetBytes(key) }
+
+// Lookup returns the live entry of key, deleting it first if it has expired
+// at now (ms), and records the access for LRU. It does not count hits or misses.
+func (db *DB) Lookup(key []byte, now int64) *Entry {
+	e := db.LookupNoTouch(key, now)
+	if e != nil {
+		e.Access = uint32(now / 1000)
+	}
+	return e
+}
+
+// LookupNoTouch is Lookup without recording the access (OBJECT, TYPE...).
+func (db *DB) LookupNoTouch(key []byte, now int64) *Entry {
+	e := db.dict.GetBytes(key)
+	if e == nil {
+		return nil
+	}
+	if e.Expire != 0 && e.Expire <= now {
+		db.expire(key)
+		return nil
+	}
+	return e
+}
+
+// LookupRead is Lookup for commands that read the key: it counts a
+// keyspace hit or miss.
+func (db *DB) LookupRead(key []byte, now int64) *Entry {
+	e := db.Lookup(key, now)
+	if e == nil {
+		db.ks.Stats.Misses++
+	} else {
+		db.ks.Stats.Hits++
+	}
+	return e
+}
+
+// expire removes an expired key and reports it.
+func (db *DB) expire(key []byte) {
+	db.remove(key)
+	db.ks.Stats.ExpiredKeys++
+	db.Changed(key, NotifyExpired, "expired")
+}
+
+// remove deletes key from both tables without reporting.
+func (db *DB) remove(key []byte) bool {
+	old, ok := db.dict.DeleteBytes(key)
+	if ok && old.Expire != 0 {
+		db.expires.DeleteBytes(key)
+	}
+	return ok
+}
+
+// Set stores e under key, replacing any previous value (and its TTL unless
+// e carries one). It does not report the change: callers call Changed.
+func (db *DB) Set(key []byte, e Entry) *Entry {
+	p, _ := db.dict.Ref(string(key))
+	if p.Expire != 0 && e.Expire == 0 {
+		db.expires.DeleteBytes(key)
+	} else if p.Expire == 0 && e.Expire != 0 {
+		db.expires.Set(string(key), struct{}{})
+	}
+	*p = e
+	return p
+}
+
+// Add stores e under key, which the caller knows is absent; it returns the stored entry.
+func (db *DB) Add(key []byte, e Entry) *Entry { return db.Set(key, e) }
+
+// Delete removes key. It returns false if the key did not exist.
+// Callers report the change.
+func (db *DB) Delete(key []byte) bool { return db.remove(key) }
+
+// SetExpire sets the TTL of an existing key to the absolute time when (ms).
+func (db *DB) SetExpire(key []byte, e *Entry, when int64) {
+	if e.Expire == 0 {
+		db.expires.Set(string(key), struct{}{})
+	}
+	e.Expire = when
+}
+
+// Persist removes the TTL of key's entry e; it returns false if it had none.
+func (db *DB) Persist(key []byte, e *Entry) bool {
+	if e.Expire == 0 {
+		return false
+	}
+	e.Expire = 0
+	db.expires.DeleteBytes(key)
+	return true
+}
+
+// Changed reports a change to key through the keyspace's hook and counts it
+// as a dirty change.
+func (db *DB) Changed(key []byte, class int, event string) {
+	db.ks.Dirty++
+	if db.ks.hook != nil {
+		db.ks.hook(db, key, class, event)
+	}
+}
+
+// Flush removes every key and returns how many there were.
+func (db *DB) Flush() int {
+	n := db.dict.Len()
+	db.dict = types.NewDict[Entry]()
+	db.expires = types.NewDict[struct{}]()
+	db.expireCursor = 0
+	return n
+}
+
+// Scan visits at least count keys from cursor (Redis SCAN semantics) and
+// returns the next cursor. Expired keys are skipped (not deleted: fn may be
+// collecting names while the table must not change).
+func (db *DB) Scan(cursor uint64, count int, now int64, fn func(key string, e *Entry)) uint64 {
+	return db.dict.ScanN(cursor, count, func(k string, e *Entry) {
+		if e.Expire != 0 && e.Expire <= now {
+			return
+		}
+		fn(k, e)
+	})
+}
+
+// Range visits every key; fn returns false to stop. fn must not modify the DB.
+func (db *DB) Range(fn func(key string, e *Entry) bool) { db.dict.Range(fn) }
+
+// RandomKey returns a random live key, expiring the dead ones it meets.
+func (db *DB) RandomKey(now int64) (string, bool) {
+	for tries := 0; db.dict.Len() > 0; tries++ {
+		k, e, ok := db.dict.RandomKey(db.ks.rand)
+		if !ok {
+			return "", false
+		}
+		if e.Expire != 0 && e.Expire <= now {
+			if tries > 100 && db.dict.Len() == db.expires.Len() {
+				// Every key is volatile and we keep drawing dead ones: return
+				// one anyway rather than loop, as Redis does.
+				return k, true
+			}
+			db.expire([]byte(k))
+			continue
+		}
+		return k, true
+	}
+	return "", false
+}
+
+// Rename moves the entry of src to dst, replacing dst. Both tables are updated.
+func (db *DB) Rename(src, dst []byte, e Entry) {
+	db.remove(src)
+	db.remove(dst)
+	db.Set(dst, e)
+}
+
+// RehashStep advances incremental rehashing of the db's tables.
+func (db *DB) RehashStep(n int) {
+	db.dict.RehashStep(n)
+	db.expires.RehashStep(n)
+}
+
+// TableStats describes a database's hash tables (DEBUG HTSTATS, MEMORY STATS).
+type TableStats struct {
+	Keys, Buckets, Overhead          int
+	Rehashing                        bool
+	Expires, ExpiresBuckets, ExpOver int
+}
+
+// Tables reports the sizes and estimated overhead of the db's tables.
+func (db *DB) Tables() TableStats {
+	return TableStats{
+		Keys: db.dict.Len(), Buckets: db.dict.Buckets(), Overhead: db.dict.MemoryOverhead(),
+		Rehashing: db.dict.Rehashing(),
+		Expires:   db.expires.Len(), ExpiresBuckets: db.expires.Buckets(), ExpOver: db.expires.MemoryOverhead(),
+	}
+}

@@ -1,0 +1,109 @@
+package keyspace
+
+// Type is the Redis data type of a value.
+type Type uint8
+
+// The data types, in the order of Redis's OBJ_* constants.
+const (
+	TypeString Type = iota
+	TypeList
+	TypeSet
+	TypeZSet
+	TypeHash
+	TypeModule
+	TypeStream
+)
+
+var typeNames = [...]string{"string", "list", "set", "zset", "hash", "module", "stream"}
+
+// String returns the name TYPE reports.
+func (t Type) String() string { return typeNames[t] }
+
+// ParseType maps a TYPE name (as SCAN TYPE takes it) to a Type.
+func ParseType(name string) (Type, bool) {
+	for i, n := range typeNames {
+		if n == name {
+			return Type(i), true
+		}
+	}
+	return 0, false
+}
+
+// Encoding of a string value, as OBJECT ENCODING reports it.
+const (
+	EncRaw uint8 = iota
+	EncInt
+	EncEmbstr
+)
+
+// Entry is one key's value and metadata. Strings live in Str; collections in Obj.
+type Entry struct {
+	Str    []byte
+	Obj    any
+	Expire int64  // absolute unix time in ms; 0 means no TTL
+	Access uint32 // LRU clock (seconds) of the last access
+	Type   Type
+	Enc    uint8
+}
+
+// StringEncoding picks the encoding Redis would give a freshly stored string.
+func StringEncoding(b []byte) uint8 {
+	if len(b) <= 20 {
+		if _, ok := ParseInt(b); ok {
+			return EncInt
+		}
+	}
+	if len(b) <= 44 {
+		return EncEmbstr
+	}
+	return EncRaw
+}
+
+// ParseInt parses b as Redis's string2ll does: an optional '-', no '+', no
+// leading zeros or spaces, within int64.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := false
+	i := 0
+	if b[0] == '-' {
+		neg = true
+		i = 1
+		if len(b) == 1 {
+			return 0, false
+		}
+	}
+	if b[i] < '1' || b[i] > '9' {
+		return 0, false
+	}
+	var n uint64
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (1<<64-1)/10 {
+			return 0, false
+		}
+		n *= 10
+		d := uint64(c - '0')
+		if n > 1<<64-1-d {
+			return 0, false
+		}
+		n += d
+	}
+	if neg {
+		if n > 1<<63 {
+			return 0, false
+		}
+		return -int64(n), true
+	}
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}
