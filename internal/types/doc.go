@@ -1,0 +1,2 @@
+// Package types holds Peregrine's pure data structures with no server dependency.
+package types
