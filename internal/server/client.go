@@ -1,0 +1,174 @@
+package server
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/peregrinedb/peregrine/internal/resp"
+)
+
+// Client flags.
+const (
+	clientMonitor = 1 << iota
+	clientCloseAfterReply
+	clientReplyOff
+	clientReplySkipNext
+	clientReplySkip
+	clientNoEvict
+	clientNoTouch
+	clientPubsub
+)
+
+// Client is one connection's state. Fields changed by commands are guarded
+// by the keyspace lock (commands run under it, and so does CLIENT LIST);
+// the atomics are updated outside it by the connection goroutine.
+type Client struct {
+	id     int64
+	srv    *Server
+	conn   net.Conn
+	rd     *resp.Reader
+	w      *resp.Writer
+	addr   string
+	laddr  string
+	fd     int
+	db     int
+	name   string
+	user   string
+	authed bool
+	flags  int
+	lib    string
+	libVer string
+
+	createdMs  int64
+	lastCmd    string
+	lastActive atomic.Int64 // ms of the last command
+	// clock is the last clock reading: the end of the previous command, or
+	// the arrival of the current batch. Chaining readings this way costs one
+	// clock read per command (see execute).
+	clock      time.Time
+	qbuf       atomic.Int64 // bytes buffered, for CLIENT LIST
+	killed     atomic.Bool
+	outMu      sync.Mutex // guards async output (monitor, pub/sub)
+	async      *outbox
+	multiCount int
+	totalIn    atomic.Int64
+	totalOut   atomic.Int64
+	argvMem    int
+}
+
+// outbox holds output produced for a client by other clients (MONITOR
+// feeds), drained by a writer goroutine so a slow reader never blocks them.
+type outbox struct {
+	mu     sync.Mutex
+	buf    []byte
+	signal chan struct{}
+	closed bool
+}
+
+// push appends data; it returns false if the client exceeded limit bytes
+// of pending output and must be disconnected.
+func (o *outbox) push(b []byte, limit int) bool {
+	o.mu.Lock()
+	if o.closed {
+		o.mu.Unlock()
+		return true
+	}
+	o.buf = append(o.buf, b...)
+	over := limit > 0 && len(o.buf) > limit
+	o.mu.Unlock()
+	select {
+	case o.signal <- struct{}{}:
+	default:
+	}
+	return !over
+}
+
+// send writes the client's pending replies: directly to the socket, or
+// through its outbox once it receives asynchronous messages, so that order
+// is kept.
+func (c *Client) send(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	c.totalOut.Add(int64(len(b)))
+	c.srv.stats.netOutput.Add(int64(len(b)))
+	c.outMu.Lock()
+	ob := c.async
+	c.outMu.Unlock()
+	if ob != nil {
+		ob.push(b, 0)
+		return nil
+	}
+	_, err := c.conn.Write(b)
+	return err
+}
+
+// pushAsync queues output produced by another client (e.g. MONITOR lines).
+func (c *Client) pushAsync(b []byte) {
+	c.outMu.Lock()
+	ob := c.async
+	c.outMu.Unlock()
+	if ob == nil {
+		return
+	}
+	c.totalOut.Add(int64(len(b)))
+	c.srv.stats.netOutput.Add(int64(len(b)))
+	if !ob.push(b, 64<<20) {
+		c.kill()
+	}
+}
+
+// startAsync switches the client to outbox delivery and starts its writer.
+func (c *Client) startAsync() {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if c.async != nil {
+		return
+	}
+	ob := &outbox{signal: make(chan struct{}, 1)}
+	c.async = ob
+	go func() {
+		var out []byte
+		for range ob.signal {
+			ob.mu.Lock()
+			out, ob.buf = ob.buf, out[:0]
+			closed := ob.closed
+			ob.mu.Unlock()
+			if len(out) > 0 {
+				if _, err := c.conn.Write(out); err != nil {
+					c.kill()
+					return
+				}
+			}
+			if closed {
+				return
+			}
+		}
+	}()
+}
+
+// stopAsync ends the writer goroutine after it drains pending output.
+func (c *Client) stopAsync() {
+	c.outMu.Lock()
+	ob := c.async
+	c.outMu.Unlock()
+	if ob == nil {
+		return
+	}
+	ob.mu.Lock()
+	ob.closed = true
+	ob.mu.Unlock()
+	select {
+	case ob.signal <- struct{}{}:
+	default:
+	}
+}
+
+// kill closes the client's connection; its goroutine then cleans up.
+func (c *Client) kill() {
+	if c.killed.CompareAndSwap(false, true) && c.conn != nil {
+		c.conn.Close()
+	}
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"strconv"
+	"time"
+)
+
+// loadLiveConfig copies hot configuration values into atomics.
+func (s *Server) loadLiveConfig() {
+	pass := s.cfg.String("requirepass")
+	s.live.requirepass.Store(&pass)
+	s.live.maxBulk.Store(s.cfg.Int("proto-max-bulk-len"))
+	s.live.maxQuery.Store(s.cfg.Int("client-query-buffer-limit"))
+	s.live.slowlogSlower.Store(s.cfg.Int("slowlog-log-slower-than"))
+	s.live.slowlogMax.Store(s.cfg.Int("slowlog-max-len"))
+	s.live.idleTimeout.Store(s.cfg.Int("timeout"))
+	s.live.maxClients.Store(s.cfg.Int("maxclients"))
+	s.live.protectedMode.Store(s.cfg.Bool("protected-mode"))
+	dbg := s.cfg.String("enable-debug-command")
+	s.live.debugCommand.Store(&dbg)
+	s.live.latencyMonitor.Store(s.cfg.Int("latency-monitor-threshold"))
+	s.live.latencyTrack.Store(s.cfg.Bool("latency-tracking"))
+	hz := s.cfg.Int("hz")
+	if hz < 1 {
+		hz = 1
+	}
+	s.hz.Store(hz)
+}
+
+// registerConfigHooks keeps the live copies current on CONFIG SET.
+func (s *Server) registerConfigHooks() {
+	intHook := func(name string, dst interface{ Store(int64) }) {
+		s.cfg.OnApply(name, func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err == nil {
+				dst.Store(n)
+			}
+			return nil
+		})
+	}
+	intHook("proto-max-bulk-len", &s.live.maxBulk)
+	intHook("client-query-buffer-limit", &s.live.maxQuery)
+	intHook("slowlog-log-slower-than", &s.live.slowlogSlower)
+	intHook("timeout", &s.live.idleTimeout)
+	intHook("maxclients", &s.live.maxClients)
+	intHook("latency-monitor-threshold", &s.live.latencyMonitor)
+	s.cfg.OnApply("slowlog-max-len", func(v string) error {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		s.live.slowlogMax.Store(n)
+		s.slowlog.trim(int(n))
+		return nil
+	})
+	s.cfg.OnApply("hz", func(v string) error {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		if n < 1 {
+			n = 1
+		}
+		if n > 500 {
+			n = 500
+		}
+		s.hz.Store(n)
+		return nil
+	})
+	s.cfg.OnApply("requirepass", func(v string) error {
+		s.live.requirepass.Store(&v)
+		return nil
+	})
+	s.cfg.OnApply("latency-tracking", func(v string) error {
+		s.live.latencyTrack.Store(v == "yes")
+		return nil
+	})
+	s.cfg.OnApply("protected-mode", func(v string) error {
+		s.live.protectedMode.Store(v == "yes")
+		return nil
+	})
+	s.cfg.OnApply("loglevel", func(v string) error {
+		s.logLevel.Set(parseLogLevel(v))
+		return nil
+	})
+	_ = time.Second
+}
+
+// requirePass returns the current requirepass ("" when none).
+func (s *Server) requirePass() string { return *s.live.requirepass.Load() }

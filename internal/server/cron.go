@@ -1,0 +1,57 @@
+package server
+
+import "time"
+
+// cron runs the periodic work Redis's serverCron does, hz times a second:
+// active expiry (time-bounded), incremental rehashing, instantaneous metrics.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	hz := s.hz.Load()
+	t := time.NewTicker(time.Second / time.Duration(hz))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.cronStop:
+			return
+		case <-t.C:
+		}
+		if h := s.hz.Load(); h != hz {
+			hz = h
+			t.Reset(time.Second / time.Duration(hz))
+		}
+		// Redis gives the slow expire cycle 25% of a cron period.
+		budget := time.Second / time.Duration(hz) / 4
+		s.ks.ActiveExpireCycle(nowMs, budget)
+		s.ks.Lock()
+		for i := 0; i < s.ks.Count(); i++ {
+			s.ks.DB(i).RehashStep(100)
+		}
+		s.ks.Unlock()
+		s.trackOps()
+	}
+}
+
+// trackOps samples the command counter for instantaneous_ops_per_sec.
+func (s *Server) trackOps() {
+	now := time.Now()
+	st := &s.stats
+	total := st.commands.Load()
+	if !st.lastOpsAt.IsZero() {
+		dt := now.Sub(st.lastOpsAt).Milliseconds()
+		if dt > 0 {
+			st.opsSamples[st.opsIdx%len(st.opsSamples)] = (total - st.lastOps) * 1000 / dt
+			st.opsIdx++
+			var sum int64
+			n := st.opsIdx
+			if n > len(st.opsSamples) {
+				n = len(st.opsSamples)
+			}
+			for i := 0; i < n; i++ {
+				sum += st.opsSamples[i]
+			}
+			st.instOps.Store(sum / int64(n))
+		}
+	}
+	st.lastOps = total
+	st.lastOpsAt = now
+}

@@ -1,0 +1,38 @@
+package server
+
+import (
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+	"github.com/peregrinedb/peregrine/internal/resp"
+)
+
+// Ctx is the execution context of one command call.
+type Ctx struct {
+	s    *Server
+	c    *Client
+	cmd  *Command
+	args [][]byte
+	w    *resp.Writer
+	db   *keyspace.DB
+	now  int64 // ms; one clock read per command, as Redis caches mstime
+	// failed records that the call replied with an error.
+	failed bool
+}
+
+// Err writes an error reply and counts it in the error statistics.
+func (x *Ctx) Err(msg string) {
+	x.failed = true
+	x.s.countError(msg)
+	x.w.Error(msg)
+}
+
+// ErrArity writes the wrong-arity error for the current command.
+func (x *Ctx) ErrArity() { x.Err(errArity(x.cmd.FullName())) }
+
+// lookupRead returns the live entry for a reading command, counting hits/misses.
+func (x *Ctx) lookupRead(key []byte) *keyspace.Entry { return x.db.LookupRead(key, x.now) }
+
+// lookupWrite returns the live entry for a writing command.
+func (x *Ctx) lookupWrite(key []byte) *keyspace.Entry { return x.db.Lookup(key, x.now) }
+
+// changed reports a write to key.
+func (x *Ctx) changed(key []byte, class int, event string) { x.db.Changed(key, class, event) }

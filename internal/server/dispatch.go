@@ -1,0 +1,134 @@
+package server
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// execute runs one command for a client: lookup, arity, authentication,
+// pause, then the call itself under the keyspace lock, with statistics,
+// slowlog, latency and MONITOR feeding.
+func (s *Server) execute(c *Client, args [][]byte) {
+	if c.clock.IsZero() {
+		c.clock = time.Now()
+	}
+	c.lastActive.Store(c.clock.UnixMilli())
+	cmd := s.cmds.lookup(args[0])
+	if cmd == nil {
+		s.reject(c, nil, errUnknownCommand(args))
+		return
+	}
+	if cmd.Sub != nil && len(args) >= 2 {
+		if sub := cmd.Sub[strings.ToLower(string(args[1]))]; sub != nil {
+			cmd = sub
+		} else if cmd.Arity > 0 && len(args) != cmd.Arity || cmd.Arity < 0 && len(args) < -cmd.Arity {
+			s.reject(c, cmd, errArity(cmd.Name))
+			return
+		} else {
+			s.reject(c, cmd, errUnknownSubcommand(cmd.Name, args[1]))
+			return
+		}
+	}
+	if cmd.Arity > 0 && len(args) != cmd.Arity || cmd.Arity < 0 && len(args) < -cmd.Arity || cmd.Handler == nil {
+		s.reject(c, cmd, errArity(cmd.FullName()))
+		return
+	}
+	if !c.authed && !cmd.Has(FlagNoAuth) {
+		s.reject(c, cmd, errNoAuth)
+		return
+	}
+	if c.flags&clientPubsub != 0 && c.w.Proto == 2 && !allowedInSubscribed(cmd) {
+		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
+		return
+	}
+	if s.pause.wait(cmd) {
+		c.clock = time.Now() // the command waited: its clock reading is stale
+	}
+
+	s.ks.Lock()
+	start := c.clock
+	x := Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
+	replyMark := c.w.Len()
+	s.call(&x, replyMark)
+	end := time.Now()
+	c.clock = end
+	dur := end.Sub(start)
+	us := dur.Microseconds()
+	cmd.stats.calls++
+	cmd.stats.usec += us
+	if x.failed {
+		cmd.stats.failed++
+	}
+	if s.live.latencyTrack.Load() {
+		cmd.stats.recordLatency(dur.Nanoseconds())
+	}
+	c.lastCmd = cmd.FullName()
+	// Redis feeds MONITOR after the call, so a command's own effects on the
+	// monitor list (MONITOR, RESET) apply to it.
+	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
+		s.feedMonitors(c, args, start)
+	}
+	s.applyReplyMode(c, replyMark)
+	s.stats.commands.Add(1)
+	s.ks.Unlock()
+
+	if !cmd.Has(FlagSkipSlowlog) {
+		s.slowlog.record(c, args, start, us, s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+	}
+	if t := s.live.latencyMonitor.Load(); t > 0 && dur.Milliseconds() >= t {
+		event := "command"
+		if cmd.Has(FlagFast) {
+			event = "fast-command"
+		}
+		s.latency.add(event, start, dur.Milliseconds())
+	}
+}
+
+// call runs the handler. A panicking handler is a bug: instead of taking
+// the server down (or leaving the keyspace locked), the partial reply is
+// dropped, the client gets an error, and the stack is logged.
+func (s *Server) call(x *Ctx, replyMark int) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Warn("BUG: command handler panicked", "cmd", x.cmd.FullName(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			x.w.Truncate(replyMark)
+			x.Err("ERR internal error while executing '" + x.cmd.FullName() + "' (see the server log)")
+		}
+	}()
+	x.cmd.Handler(x)
+}
+
+// reject refuses a command before execution (counted as rejected).
+func (s *Server) reject(c *Client, cmd *Command, msg string) {
+	if cmd != nil {
+		s.ks.Lock()
+		cmd.stats.rejected++
+		s.ks.Unlock()
+	}
+	s.countError(msg)
+	c.w.Error(msg)
+}
+
+// applyReplyMode implements CLIENT REPLY OFF/SKIP by discarding the reply.
+func (s *Server) applyReplyMode(c *Client, mark int) {
+	switch {
+	case c.flags&clientReplySkip != 0:
+		c.flags &^= clientReplySkip
+		c.w.Truncate(mark)
+	case c.flags&clientReplyOff != 0:
+		c.w.Truncate(mark)
+	case c.flags&clientReplySkipNext != 0:
+		c.flags = c.flags&^clientReplySkipNext | clientReplySkip
+	}
+}
+
+// allowedInSubscribed lists what a RESP2 client in subscribed mode may run.
+func allowedInSubscribed(cmd *Command) bool {
+	switch cmd.FullName() {
+	case "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}

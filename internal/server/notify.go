@@ -1,0 +1,8 @@
+package server
+
+import "github.com/peregrinedb/peregrine/internal/keyspace"
+
+// keyChanged is the keyspace change hook: every write reports itself here
+// with the keyspace lock held. Notifications, WATCH, tracking, blocked
+// clients and propagation attach here as they are built.
+func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string) {}

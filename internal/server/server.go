@@ -1,0 +1,299 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/peregrinedb/peregrine/internal/config"
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+)
+
+// Version is the Redis version Peregrine reports (INFO, HELLO): clients
+// enable features by it.
+const Version = "7.0.15"
+
+// Options configure a Server.
+type Options struct {
+	// Config is the loaded configuration (config.New() for defaults).
+	Config *config.Config
+	// Logger overrides the Redis-style log built from logfile/loglevel.
+	Logger *slog.Logger
+	// EphemeralPort makes "port 0" mean "any free port" (embedded use)
+	// instead of Redis's "no TCP listener".
+	EphemeralPort bool
+}
+
+// Server is one Peregrine instance. Several can run in one process.
+type Server struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	logLevel *slog.LevelVar
+	logClose func()
+	ks       *keyspace.Keyspace
+	cmds     commandTable
+	opts     Options
+
+	listeners []net.Listener
+	addr      string
+
+	clientsMu sync.Mutex
+	clients   map[int64]*Client
+	nextID    atomic.Int64
+	monitors  []*Client // guarded by the keyspace lock
+
+	stats     serverStats
+	errStats  errorStats
+	slowlog   slowlog
+	latency   latencyMonitor
+	pause     pauseState
+	runID     string
+	startTime time.Time
+	info      infoState  // INFO/LASTSAVE/MEMORY state (cmd_server.go)
+	debug     debugState // DEBUG knobs (cmd_debug.go)
+	hz        atomic.Int64
+
+	shutdownOnce sync.Once
+	done         chan struct{}
+	wg           sync.WaitGroup
+	cronStop     chan struct{}
+	exitCode     int
+
+	// live copies of hot configuration values, refreshed by apply hooks
+	live liveConfig
+}
+
+// liveConfig caches configuration read on hot paths.
+type liveConfig struct {
+	requirepass    atomic.Pointer[string]
+	maxBulk        atomic.Int64
+	maxQuery       atomic.Int64
+	slowlogSlower  atomic.Int64
+	slowlogMax     atomic.Int64
+	idleTimeout    atomic.Int64
+	maxClients     atomic.Int64
+	protectedMode  atomic.Bool
+	debugCommand   atomic.Pointer[string]
+	latencyMonitor atomic.Int64
+	latencyTrack   atomic.Bool // latency-tracking
+}
+
+// serverStats are INFO stats counters.
+type serverStats struct {
+	connections   atomic.Int64
+	commands      atomic.Int64
+	rejectedConns atomic.Int64
+	netInput      atomic.Int64
+	netOutput     atomic.Int64
+	opsSamples    [16]int64
+	opsIdx        int
+	lastOps       int64
+	lastOpsAt     time.Time
+	instOps       atomic.Int64
+	unexpectedErr atomic.Int64
+	// blockedClients and trackingClients are maintained by blocking
+	// operations and client tracking (INFO clients).
+	blockedClients  atomic.Int64
+	trackingClients atomic.Int64
+}
+
+// New builds a server from its options; nothing listens until Start.
+func New(opts Options) (*Server, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = config.New()
+	}
+	s := &Server{
+		cfg:       cfg,
+		opts:      opts,
+		clients:   map[int64]*Client{},
+		done:      make(chan struct{}),
+		cronStop:  make(chan struct{}),
+		startTime: time.Now(),
+		logLevel:  &slog.LevelVar{},
+		logClose:  func() {},
+	}
+	var id [20]byte
+	_, _ = rand.Read(id[:])
+	s.runID = hex.EncodeToString(id[:])
+	s.logLevel.Set(parseLogLevel(cfg.String("loglevel")))
+	if opts.Logger != nil {
+		s.log = opts.Logger
+	} else {
+		w, closeFn, err := logWriterFor(cfg.String("logfile"))
+		if err != nil {
+			return nil, err
+		}
+		s.logClose = closeFn
+		s.log = slog.New(newRedisLogHandler(w, s.logLevel))
+	}
+	s.ks = keyspace.New(int(cfg.Int("databases")))
+	s.ks.SetHook(s.keyChanged)
+	s.cmds = newCommandTable(
+		stringCommands(), keyCommands(), connectionCommands(), serverCommands(),
+	)
+	s.slowlog.init()
+	s.latency.init()
+	s.loadLiveConfig()
+	s.registerConfigHooks()
+	s.recordStartupMemory()
+	return s, nil
+}
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// Start listens on the configured addresses and serves in the background.
+func (s *Server) Start() error {
+	if err := s.listen(); err != nil {
+		return err
+	}
+	if pidfile := s.cfg.String("pidfile"); pidfile != "" {
+		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			s.log.Warn("Failed to write PID file", "err", err)
+		}
+	}
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	s.wg.Add(1)
+	go s.cron()
+	return nil
+}
+
+// listen opens the TCP listeners of the bind and port directives.
+func (s *Server) listen() error {
+	port := int(s.cfg.Int("port"))
+	if port == 0 && !s.opts.EphemeralPort {
+		return nil
+	}
+	binds := strings.Fields(s.cfg.String("bind"))
+	if len(binds) == 0 {
+		binds = []string{"*", "-::*"}
+	}
+	for _, b := range binds {
+		optional := strings.HasPrefix(b, "-")
+		host := strings.TrimPrefix(b, "-")
+		network := "tcp"
+		switch host {
+		case "*":
+			host, network = "0.0.0.0", "tcp4"
+		case "::*":
+			host, network = "::", "tcp6"
+		}
+		p := port
+		if p == 0 && len(s.listeners) > 0 {
+			// Ephemeral: every address shares the first listener's port.
+			p = s.listeners[0].Addr().(*net.TCPAddr).Port
+		}
+		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(p)))
+		if err != nil {
+			if optional {
+				continue
+			}
+			s.log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", b, port, err))
+			s.log.Warn(fmt.Sprintf("Failed listening on port %d (tcp), aborting.", port))
+			s.closeListeners()
+			return fmt.Errorf("listen on %s:%d: %w", host, port, err)
+		}
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) > 0 {
+		s.addr = s.listeners[0].Addr().String()
+	}
+	return nil
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+}
+
+// Addr returns the first listener's address ("127.0.0.1:6379").
+func (s *Server) Addr() string { return s.addr }
+
+// Done is closed when the server has shut down (SHUTDOWN or Close).
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// ExitCode is the process exit code a SHUTDOWN asked for.
+func (s *Server) ExitCode() int { return s.exitCode }
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.log.Warn("Accepting client connection", "err", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		s.wg.Add(1)
+		go s.serveConn(conn)
+	}
+}
+
+// Close shuts the server down without saving: listeners and clients are
+// closed and in-flight commands finish.
+func (s *Server) Close() error {
+	s.shutdown(0)
+	return nil
+}
+
+// shutdown stops everything once.
+func (s *Server) shutdown(code int) {
+	s.shutdownOnce.Do(func() {
+		s.exitCode = code
+		s.closeListeners()
+		close(s.cronStop)
+		s.clientsMu.Lock()
+		for _, c := range s.clients {
+			c.kill()
+		}
+		s.clientsMu.Unlock()
+		go func() {
+			s.wg.Wait()
+			if pidfile := s.cfg.String("pidfile"); pidfile != "" {
+				os.Remove(pidfile)
+			}
+			s.log.Warn("Peregrine is now ready to exit, bye bye...")
+			s.logClose()
+			close(s.done)
+		}()
+	})
+}
+
+// Wait blocks until the server has shut down.
+func (s *Server) Wait() { <-s.done }
+
+// Banner writes the start-up lines Redis prints (the test suite waits for
+// " PID: <pid>" and "Ready to accept connections").
+func (s *Server) Banner(w io.Writer) {
+	port := s.cfg.Int("port")
+	if s.addr != "" {
+		if ta, ok := s.listeners[0].Addr().(*net.TCPAddr); ok {
+			port = int64(ta.Port)
+		}
+	}
+	s.log.Info(fmt.Sprintf("Peregrine (Redis %s compatible) 64 bit, standalone mode, port %d, PID: %d", Version, port, os.Getpid()))
+	s.log.Info("Server initialized")
+	s.log.Info("Ready to accept connections tcp")
+}
