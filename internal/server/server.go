@@ -140,7 +140,7 @@ func New(opts Options) (*Server, error) {
 	s.ks = keyspace.New(int(cfg.Int("databases")))
 	s.ks.SetHook(s.keyChanged)
 	s.cmds = newCommandTable(
-		stringCommands(), keyCommands(), connectionCommands(), serverCommands(),
+		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 	)
 	s.slowlog.init()
 	s.latency.init()
