@@ -79,18 +79,22 @@ func run(args []string) int {
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	select {
-	case sig := <-sigs:
-		name := "SIGTERM"
-		if sig == syscall.SIGINT {
-			name = "SIGINT"
+	for {
+		select {
+		case sig := <-sigs:
+			name := "SIGTERM"
+			if sig == syscall.SIGINT {
+				name = "SIGINT"
+			}
+			// The server's cron performs the shutdown; a second SIGINT
+			// while it is pending means "exit now", not cleanly.
+			if srv.Signal(name) {
+				return 1
+			}
+		case <-srv.Done():
+			return srv.ExitCode()
 		}
-		log.Warn(fmt.Sprintf("Received %s scheduling shutdown...", name))
-		srv.Close()
-		srv.Wait()
-	case <-srv.Done():
 	}
-	return srv.ExitCode()
 }
 
 func usage() {

@@ -46,7 +46,9 @@ func (db *DB) LookupNoTouch(key []byte, now int64) *Entry {
 		return nil
 	}
 	if e.Expire != 0 && e.Expire <= now {
-		db.expire(key)
+		if !db.ks.ExpiryPaused() {
+			db.expire(key)
+		}
 		return nil
 	}
 	return e
@@ -159,6 +161,12 @@ func (db *DB) RandomKey(now int64) (string, bool) {
 			return "", false
 		}
 		if e.Expire != 0 && e.Expire <= now {
+			if db.ks.ExpiryPaused() {
+				if tries > 100 {
+					return "", false // dead keys cannot be reclaimed now
+				}
+				continue
+			}
 			if tries > 100 && db.dict.Len() == db.expires.Len() {
 				// Every key is volatile and we keep drawing dead ones: return
 				// one anyway rather than loop, as Redis does.

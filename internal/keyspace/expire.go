@@ -12,16 +12,17 @@ const (
 
 // ActiveExpireCycle reclaims expired keys for at most budget, taking the
 // keyspace lock itself in short slices so clients are not stalled. It returns
-// the number of keys removed.
-func (ks *Keyspace) ActiveExpireCycle(now func() int64, budget time.Duration) int {
-	deadline := time.Now().Add(budget)
-	removed := 0
+// the number of keys removed and the time spent holding the lock in slices
+// that examined keys (the "expire-cycle" latency event).
+func (ks *Keyspace) ActiveExpireCycle(now func() int64, budget time.Duration) (removed int, busy time.Duration) {
+	start := time.Now()
+	deadline := start.Add(budget)
 	ks.mu.Lock()
-	enabled := ks.ActiveExpire
+	enabled := ks.ActiveExpire && !ks.ExpiryPaused()
 	n := len(ks.dbs)
 	ks.mu.Unlock()
 	if !enabled {
-		return 0
+		return 0, 0
 	}
 	var sampled, dead int
 	for i := 0; i < n; i++ {
@@ -31,7 +32,11 @@ func (ks *Keyspace) ActiveExpireCycle(now func() int64, budget time.Duration) in
 				ks.mu.Unlock()
 				break
 			}
+			t0 := time.Now()
 			s, d := ks.dbs[i].expireSlice(now())
+			if s > 0 {
+				busy += time.Since(t0)
+			}
 			ks.mu.Unlock()
 			sampled += s
 			dead += d
@@ -43,7 +48,7 @@ func (ks *Keyspace) ActiveExpireCycle(now func() int64, budget time.Duration) in
 				ks.mu.Lock()
 				ks.Stats.ExpiredTimeCapReached++
 				ks.mu.Unlock()
-				return removed
+				return removed, busy
 			}
 		}
 	}
@@ -52,7 +57,7 @@ func (ks *Keyspace) ActiveExpireCycle(now func() int64, budget time.Duration) in
 		ks.Stats.ExpiredStalePerc = ks.Stats.ExpiredStalePerc*0.95 + float64(dead)/float64(sampled)*0.05
 		ks.mu.Unlock()
 	}
-	return removed
+	return removed, busy
 }
 
 // expireSlice examines about expireSample volatile keys from the db's scan

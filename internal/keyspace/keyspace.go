@@ -49,6 +49,9 @@ type Keyspace struct {
 	Dirty int64
 	// ActiveExpire enables the active expiry cycle (DEBUG SET-ACTIVE-EXPIRE).
 	ActiveExpire bool
+	// expiryPaused, when set, reports that expired keys must be kept (they
+	// read as missing but are not deleted): CLIENT PAUSE stops all writes.
+	expiryPaused func() bool
 }
 
 // New returns a keyspace with n empty databases.
@@ -69,6 +72,14 @@ func (ks *Keyspace) Unlock() { ks.mu.Unlock() }
 
 // SetHook installs the change hook. Call before serving.
 func (ks *Keyspace) SetHook(f ChangeFunc) { ks.hook = f }
+
+// SetExpiryPaused installs the function telling whether expiry deletions
+// are suspended (CLIENT PAUSE). Call before serving. It is called with the
+// keyspace lock held, so it must not take it.
+func (ks *Keyspace) SetExpiryPaused(f func() bool) { ks.expiryPaused = f }
+
+// ExpiryPaused reports whether expired keys are currently kept.
+func (ks *Keyspace) ExpiryPaused() bool { return ks.expiryPaused != nil && ks.expiryPaused() }
 
 // DB returns database i (0 <= i < Count()).
 func (ks *Keyspace) DB(i int) *DB { return ks.dbs[i] }

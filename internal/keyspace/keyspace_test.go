@@ -144,3 +144,36 @@ func TestParseInt(t *testing.T) {
 		t.Error("StringEncoding thresholds")
 	}
 }
+
+func TestExpiryPausedKeepsExpiredKeys(t *testing.T) {
+	ks := New(1)
+	paused := true
+	ks.SetExpiryPaused(func() bool { return paused })
+	db := ks.DB(0)
+	now := int64(10_000)
+	for i := 0; i < 50; i++ {
+		e := str("x")
+		e.Expire = now - 1
+		db.Set([]byte(fmt.Sprintf("k%d", i)), e)
+	}
+	if db.Lookup([]byte("k1"), now) != nil {
+		t.Fatal("expired key visible while expiry is paused")
+	}
+	if removed, _ := ks.ActiveExpireCycle(func() int64 { return now }, 10*time.Millisecond); removed != 0 {
+		t.Fatalf("active expiry removed %d keys while paused", removed)
+	}
+	if _, ok := db.RandomKey(now); ok {
+		t.Fatal("RANDOMKEY returned a dead key")
+	}
+	if db.Len() != 50 || ks.Stats.ExpiredKeys != 0 {
+		t.Fatalf("len=%d expired=%d while paused", db.Len(), ks.Stats.ExpiredKeys)
+	}
+	paused = false
+	if db.Lookup([]byte("k1"), now) != nil || db.Len() != 49 || ks.Stats.ExpiredKeys != 1 {
+		t.Fatalf("lazy expiry after the pause: len=%d expired=%d", db.Len(), ks.Stats.ExpiredKeys)
+	}
+	removed, busy := ks.ActiveExpireCycle(func() int64 { return now }, 25*time.Millisecond)
+	if removed != 49 || busy <= 0 {
+		t.Fatalf("active expiry after the pause removed %d keys in %v", removed, busy)
+	}
+}

@@ -47,8 +47,14 @@ type Client struct {
 	// clock is the last clock reading: the end of the previous command, or
 	// the arrival of the current batch. Chaining readings this way costs one
 	// clock read per command (see execute).
-	clock      time.Time
-	qbuf       atomic.Int64 // bytes buffered, for CLIENT LIST
+	clock    time.Time
+	in       *connReader  // the stream under rd (nil for local clients)
+	qbuf     atomic.Int64 // bytes buffered, for CLIENT LIST
+	qbufFree atomic.Int64 // free room in the query buffer
+	lastTrim time.Time    // last query buffer trim check (connection goroutine)
+	// wake is set by the cron before it interrupts the client's blocked
+	// read to make it release an idle query buffer.
+	wake       atomic.Bool
 	killed     atomic.Bool
 	outMu      sync.Mutex // guards async output (monitor, pub/sub)
 	async      *outbox

@@ -241,7 +241,7 @@ func (s *Server) clientByID(id int64) *Client {
 // clientMemory estimates a client's buffer memory for CLIENT LIST tot-mem.
 func clientMemory(c *Client) int64 {
 	const base = 1024 // connection state, reader and writer headers
-	return base + c.qbuf.Load() + int64(c.argvMem)
+	return base + c.qbuf.Load() + c.qbufFree.Load() + int64(c.argvMem)
 }
 
 // clientFlagsString is the flags= field of CLIENT LIST.
@@ -318,7 +318,7 @@ func appendClientInfo(b []byte, x *Ctx, c *Client) []byte {
 	num("ssub", 0)
 	num("multi", multi)
 	num("qbuf", c.qbuf.Load())
-	num("qbuf-free", 0)
+	num("qbuf-free", c.qbufFree.Load())
 	num("argv-mem", int64(c.argvMem))
 	num("multi-mem", 0)
 	num("rbs", 0)

@@ -167,3 +167,50 @@ func TestClientPause(t *testing.T) {
 	}
 	mustErr(t, c.do("CLIENT", "NO-EVICT", "maybe"), "ERR syntax error")
 }
+
+// infoOf returns one INFO field.
+func infoOf(t *testing.T, c *testConn, field string) string {
+	t.Helper()
+	v, ok := infoField(c.do("INFO", "everything").str, field)
+	if !ok {
+		t.Fatalf("no %s in INFO", field)
+	}
+	return v
+}
+
+func TestClientPauseBlocksAndSuspendsExpiry(t *testing.T) {
+	s := startTestServer(t)
+	c := dialTest(t, s)
+	mustStr(t, c.do("SET", "k", "v", "PX", "30"), "OK")
+	mustStr(t, c.do("CLIENT", "PAUSE", "60000", "WRITE"), "OK")
+	writers := []*testConn{dialTest(t, s), dialTest(t, s)}
+	for _, w := range writers {
+		w.send("SET", "x", "y")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for infoOf(t, c, "blocked_clients") != "2" {
+		if time.Now().After(deadline) {
+			t.Fatalf("blocked_clients = %s, want 2", infoOf(t, c, "blocked_clients"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond) // k is past its TTL now
+	mustStr(t, c.do("GET", "k"), "(nil)")
+	if n := infoOf(t, c, "expired_keys"); n != "0" {
+		t.Fatalf("expired_keys = %s during a pause", n)
+	}
+	mustInt(t, c.do("DBSIZE"), 1) // still stored, only logically expired
+	mustStr(t, c.do("CLIENT", "UNPAUSE"), "OK")
+	for _, w := range writers {
+		if r, err := w.read(); err != nil || r.str != "OK" {
+			t.Fatalf("paused SET = %v %v", r, err)
+		}
+	}
+	mustStr(t, c.do("GET", "k"), "(nil)")
+	if n := infoOf(t, c, "expired_keys"); n != "1" {
+		t.Fatalf("expired_keys = %s after the pause", n)
+	}
+	if n := infoOf(t, c, "blocked_clients"); n != "0" {
+		t.Fatalf("blocked_clients = %s after the pause", n)
+	}
+}

@@ -100,14 +100,19 @@ func authCommand(x *Ctx) {
 		x.Err(errSyntax)
 		return
 	}
-	user, pass := []byte("default"), x.args[1]
+	// Credentials never reach MONITOR or the slow log.
+	args := append([][]byte(nil), x.args...)
+	for i := 1; i < len(x.args); i++ {
+		x.redactArg(i)
+	}
+	user, pass := []byte("default"), args[1]
 	if len(x.args) == 2 {
 		if x.s.requirePass() == "" {
 			x.Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 			return
 		}
 	} else {
-		user, pass = x.args[1], x.args[2]
+		user, pass = args[1], args[2]
 	}
 	if !x.s.authenticate(x.c, user, pass) {
 		x.Err(errWrongPass)
@@ -137,7 +142,10 @@ func helloCommand(x *Ctx) {
 		opt := strings.ToLower(string(x.args[j]))
 		switch {
 		case opt == "auth" && more >= 2:
-			if !x.s.authenticate(x.c, x.args[j+1], x.args[j+2]) {
+			user, pass := x.args[j+1], x.args[j+2]
+			x.redactArg(j + 1)
+			x.redactArg(j + 2)
+			if !x.s.authenticate(x.c, user, pass) {
 				x.Err(errWrongPass)
 				return
 			}

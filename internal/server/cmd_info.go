@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"os"
 	"runtime"
 	"sort"
@@ -163,16 +162,6 @@ func infoSafe(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// tcpPort is the port the server listens on (the real one for ephemeral listeners).
-func (s *Server) tcpPort() int64 {
-	for _, ln := range s.listeners {
-		if a, ok := ln.Addr().(*net.TCPAddr); ok {
-			return int64(a.Port)
-		}
-	}
-	return s.cfg.Int("port")
 }
 
 func (s *Server) infoServer(w *infoWriter) {

@@ -3,6 +3,7 @@ package server
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/peregrinedb/peregrine/internal/glob"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
@@ -31,6 +32,7 @@ func keyCommands() []*Command {
 		spec("renamenx", 3, "write fast", 1, 2, 1, "generic", renameCommand),
 		spec("move", 3, "write fast", 1, 1, 1, "generic", moveCommand),
 		spec("copy", -3, "write denyoom", 1, 2, 1, "generic", copyCommand),
+		spec("migrate", -6, "write", 3, 3, 1, "generic", migrateCommand).acl("@keyspace", "@dangerous").keys(migrateKeys),
 		container("object", -2, "generic",
 			spec("encoding", 3, "readonly", 2, 2, 1, "", objectEncodingCommand),
 			spec("freq", 3, "readonly", 2, 2, 1, "", objectFreqCommand),
@@ -307,7 +309,7 @@ func scanCommand(x *Ctx) {
 	}
 	var keys []string
 	next := x.db.Scan(cursor, o.count, x.now, func(k string, e *keyspace.Entry) {
-		if o.hasType && e.Type.String() != o.typ {
+		if o.hasType && !strings.EqualFold(e.Type.String(), o.typ) {
 			return
 		}
 		if o.pattern != nil && !glob.Match(string(o.pattern), k, false) {
@@ -553,4 +555,114 @@ func (s *Server) replyHelp(x *Ctx, cmd string, lines ...string) {
 	}
 	x.w.Simple("HELP")
 	x.w.Simple("    Print this help.")
+}
+
+// migrateArgs is the parsed form of MIGRATE host port key|"" db timeout
+// [COPY] [REPLACE] [AUTH password | AUTH2 username password] [KEYS key ...].
+type migrateArgs struct {
+	copy, replace     bool
+	user, pass        []byte
+	firstKey, numKeys int
+	db, timeoutMs     int64
+}
+
+// parseMigrate parses MIGRATE's options, redacting the credentials from
+// what MONITOR and SLOWLOG record; it writes the error reply itself.
+func parseMigrate(x *Ctx) (migrateArgs, bool) {
+	m := migrateArgs{firstKey: 3, numKeys: 1}
+	for j := 6; j < len(x.args); j++ {
+		more := len(x.args) - 1 - j
+		switch a := x.args[j]; {
+		case eqFold(a, "copy"):
+			m.copy = true
+		case eqFold(a, "replace"):
+			m.replace = true
+		case eqFold(a, "auth"):
+			if more < 1 {
+				x.Err(errSyntax)
+				return m, false
+			}
+			j++
+			m.pass = append([]byte(nil), x.args[j]...)
+			x.redactArg(j)
+		case eqFold(a, "auth2"):
+			if more < 2 {
+				x.Err(errSyntax)
+				return m, false
+			}
+			m.user = append([]byte(nil), x.args[j+1]...)
+			m.pass = append([]byte(nil), x.args[j+2]...)
+			x.redactArg(j + 1)
+			x.redactArg(j + 2)
+			j += 2
+		case eqFold(a, "keys"):
+			if len(x.args[3]) != 0 {
+				x.Err(errMigrateKeysArg)
+				return m, false
+			}
+			m.firstKey, m.numKeys = j+1, len(x.args)-j-1
+			j = len(x.args)
+		default:
+			x.Err(errSyntax)
+			return m, false
+		}
+	}
+	var ok bool
+	if m.timeoutMs, ok = parseInt(x.args[5]); !ok {
+		x.Err(errNotInt)
+		return m, false
+	}
+	if m.db, ok = parseInt(x.args[4]); !ok {
+		x.Err(errNotInt)
+		return m, false
+	}
+	if m.timeoutMs <= 0 {
+		m.timeoutMs = 1000
+	}
+	return m, true
+}
+
+// migrateCommand implements MIGRATE. Keys that do not exist are skipped,
+// and when none is left the reply is NOKEY, as in Redis. Moving existing
+// keys needs DUMP payloads (RDB serialization), which come with
+// persistence; until then it is refused.
+func migrateCommand(x *Ctx) {
+	m, ok := parseMigrate(x)
+	if !ok {
+		return
+	}
+	found := 0
+	for _, k := range x.args[m.firstKey : m.firstKey+m.numKeys] {
+		if x.lookupRead(k) != nil {
+			found++
+		}
+	}
+	if found == 0 {
+		x.w.Simple("NOKEY")
+		return
+	}
+	x.Err(errMigrateUnsupported)
+}
+
+// migrateKeys returns MIGRATE's key positions: argument 3, or everything
+// after KEYS.
+func migrateKeys(args [][]byte) []int {
+	for j := 6; j < len(args); j++ {
+		switch {
+		case eqFold(args[j], "auth"):
+			j++
+		case eqFold(args[j], "auth2"):
+			j += 2
+		case eqFold(args[j], "keys"):
+			out := make([]int, 0, len(args)-j-1)
+			for i := j + 1; i < len(args); i++ {
+				out = append(out, i)
+			}
+			return out
+		}
+	}
+	if len(args) > 3 {
+		return []int{3}
+	}
+	return nil
 }

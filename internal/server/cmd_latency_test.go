@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +105,36 @@ func TestLatencyMonitorEvents(t *testing.T) {
 		t.Fatalf("LATEST after RESET = %v", r)
 	}
 	mustErr(t, c.do("LATENCY", "HELP", "xxx"), "ERR wrong number of arguments for 'latency|help' command")
+}
+
+func TestLatencyExpireCycleEvent(t *testing.T) {
+	s := startTestServer(t, "--enable-debug-command", "yes")
+	c := dialTest(t, s)
+	mustStr(t, c.do("DEBUG", "SET-ACTIVE-EXPIRE", "0"), "OK")
+	mustStr(t, c.do("DEBUG", "POPULATE", "100000"), "OK")
+	var b strings.Builder
+	for i := 0; i < 100000; i++ {
+		k := "key:" + strconv.Itoa(i)
+		fmt.Fprintf(&b, "*3\r\n$7\r\nPEXPIRE\r\n$%d\r\n%s\r\n$1\r\n1\r\n", len(k), k)
+	}
+	if _, err := c.conn.Write([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100000; i++ {
+		if _, err := c.read(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustStr(t, c.do("CONFIG", "SET", "latency-monitor-threshold", "1"), "OK")
+	mustStr(t, c.do("DEBUG", "SET-ACTIVE-EXPIRE", "1"), "OK")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if r := c.do("LATENCY", "HISTORY", "expire-cycle"); len(r.elems) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no expire-cycle event; dbsize %v", c.do("DBSIZE"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -195,7 +195,12 @@ func shutdownCommand(x *Ctx) {
 		return
 	}
 	if abort {
-		x.Err("ERR No shutdown in progress.")
+		if !x.s.shutdownASAP.CompareAndSwap(true, false) {
+			x.Err("ERR No shutdown in progress.")
+			return
+		}
+		x.s.log.Warn("Shutdown manually aborted.")
+		x.w.OK()
 		return
 	}
 	x.s.log.Warn("User requested shutdown...")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/peregrinedb/peregrine/internal/config"
 )
 
 func TestDBSizeFlushSwap(t *testing.T) {
@@ -83,5 +85,92 @@ func TestMonitor(t *testing.T) {
 	r, err := m.read()
 	if err != nil || !strings.Contains(r.str, `"SET" "foo" "bar"`) {
 		t.Fatalf("monitor line %v, %v", r, err)
+	}
+}
+
+func TestRenameCommand(t *testing.T) {
+	s := startTestServer(t, "--rename-command", "flushdb", "badger", "--rename-command", "echo", "")
+	c := dialTest(t, s)
+	mustErr(t, c.do("FLUSHDB"), "ERR unknown command 'FLUSHDB'")
+	mustErr(t, c.do("ECHO", "x"), "ERR unknown command 'ECHO'")
+	mustStr(t, c.do("SET", "k", "v"), "OK")
+	mustStr(t, c.do("BADGER"), "OK")
+	mustInt(t, c.do("DBSIZE"), 0)
+
+	cfg := config.New()
+	if err := cfg.LoadArgs([]string{"--rename-command", "nosuchcommand", "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Options{Config: cfg, Logger: discardLogger()}); err == nil {
+		t.Fatal("renaming an unknown command was accepted")
+	}
+}
+
+func TestSignalShutdownAndAbort(t *testing.T) {
+	s := startTestServer(t, "--hz", "50", "--enable-debug-command", "yes")
+	c := dialTest(t, s)
+	mustErr(t, c.do("SHUTDOWN", "ABORT"), "ERR No shutdown in progress.")
+	// With the cron paused the signal's shutdown stays pending and can be aborted.
+	mustStr(t, c.do("DEBUG", "PAUSE-CRON", "1"), "OK")
+	if s.Signal("SIGTERM") {
+		t.Fatal("first SIGTERM asked to exit at once")
+	}
+	time.Sleep(100 * time.Millisecond)
+	mustStr(t, c.do("SHUTDOWN", "ABORT"), "OK")
+	mustStr(t, c.do("DEBUG", "PAUSE-CRON", "0"), "OK")
+	time.Sleep(100 * time.Millisecond)
+	mustStr(t, c.do("PING"), "PONG")
+
+	// A second SIGINT while a shutdown is pending means "exit now".
+	mustStr(t, c.do("DEBUG", "PAUSE-CRON", "1"), "OK")
+	if s.Signal("SIGINT") || !s.Signal("SIGINT") {
+		t.Fatal("repeated SIGINT not reported")
+	}
+	mustStr(t, c.do("DEBUG", "PAUSE-CRON", "0"), "OK")
+	select {
+	case <-s.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the cron did not carry out the signal's shutdown")
+	}
+	if s.ExitCode() != 0 {
+		t.Fatalf("exit code %d", s.ExitCode())
+	}
+}
+
+func TestMonitorRedactsCredentials(t *testing.T) {
+	s := startTestServer(t)
+	mon := dialTest(t, s)
+	mustStr(t, mon.do("MONITOR"), "OK")
+	c := dialTest(t, s)
+	c.do("AUTH", "not-real")
+	c.do("AUTH", "user", "secret")
+	c.do("HELLO", "2", "AUTH", "user", "secret")
+	c.do("MIGRATE", "127.0.0.1", "1", "key", "9", "5000", "AUTH2", "user", "secret")
+	for _, want := range []string{
+		`"AUTH" "(redacted)"`,
+		`"AUTH" "(redacted)" "(redacted)"`,
+		`"HELLO" "2" "AUTH" "(redacted)" "(redacted)"`,
+		`"MIGRATE" "127.0.0.1" "1" "key" "9" "5000" "AUTH2" "(redacted)" "(redacted)"`,
+	} {
+		r, err := mon.read()
+		if err != nil || !strings.HasSuffix(r.str, want) {
+			t.Fatalf("monitor line %q (%v), want suffix %q", r.str, err, want)
+		}
+	}
+}
+
+func TestMigrateWithoutKeys(t *testing.T) {
+	s := startTestServer(t)
+	c := dialTest(t, s)
+	mustStr(t, c.do("MIGRATE", "127.0.0.1", "1", "nokey", "9", "5000"), "NOKEY")
+	mustStr(t, c.do("MIGRATE", "127.0.0.1", "1", "", "9", "5000", "COPY", "REPLACE", "AUTH", "pw", "KEYS", "a", "b"), "NOKEY")
+	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "9", "5000", "KEYS", "a"), "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string")
+	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "9", "5000", "AUTH"), "ERR syntax error")
+	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "x", "5000"), "ERR value is not an integer or out of range")
+	mustStr(t, c.do("SET", "k", "v"), "OK")
+	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "9", "5000"), "ERR MIGRATE of existing keys needs DUMP payloads")
+	keys := c.do("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "p", "KEYS", "a", "b").strs()
+	if strings.Join(keys, " ") != "a b" {
+		t.Fatalf("MIGRATE keys = %v", keys)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -151,6 +152,35 @@ func newCommandTable(families ...[]*Command) commandTable {
 		}
 	}
 	return t
+}
+
+// rename carries out rename-command directives (original name to new
+// name, "" to remove the command). The command keeps its own name in
+// COMMAND replies, as in Redis; only the name clients call changes.
+func (t commandTable) rename(renames map[string]string) error {
+	from := make([]string, 0, len(renames))
+	for k := range renames {
+		from = append(from, k)
+	}
+	sort.Strings(from)
+	moved := map[string]*Command{}
+	for _, name := range from {
+		c := t[strings.ToLower(name)]
+		if c == nil {
+			return fmt.Errorf("No such command in rename-command: '%s'", name)
+		}
+		delete(t, strings.ToLower(name))
+		if to := strings.ToLower(renames[name]); to != "" {
+			moved[to] = c
+		}
+	}
+	for to, c := range moved {
+		if _, dup := t[to]; dup {
+			return fmt.Errorf("Target command name already exists: '%s'", to)
+		}
+		t[to] = c
+	}
+	return nil
 }
 
 // lookup finds a command by name, case-insensitively, without allocating for

@@ -19,15 +19,29 @@ func (s *Server) cron() {
 			hz = h
 			t.Reset(time.Second / time.Duration(hz))
 		}
+		if s.debug.pauseCron.Load() {
+			continue // DEBUG PAUSE-CRON
+		}
+		if s.shutdownASAP.Load() {
+			s.log.Warn("User requested shutdown...")
+			s.shutdown(0)
+			return
+		}
 		// Redis gives the slow expire cycle 25% of a cron period.
 		budget := time.Second / time.Duration(hz) / 4
-		s.ks.ActiveExpireCycle(nowMs, budget)
+		at := time.Now()
+		if _, busy := s.ks.ActiveExpireCycle(nowMs, budget); busy > 0 {
+			if t := s.live.latencyMonitor.Load(); t > 0 && busy.Milliseconds() >= t {
+				s.latency.add("expire-cycle", at, busy.Milliseconds())
+			}
+		}
 		s.ks.Lock()
 		for i := 0; i < s.ks.Count(); i++ {
 			s.ks.DB(i).RehashStep(100)
 		}
 		s.ks.Unlock()
 		s.trackOps()
+		s.wakeIdleClients()
 	}
 }
 

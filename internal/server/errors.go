@@ -29,6 +29,9 @@ const (
 	errExpireNXXX    = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	errExpireGTLT    = "ERR GT and LT options at the same time are not compatible"
 	errMaxMemory     = "OOM command not allowed when used memory > 'maxmemory'."
+
+	errMigrateKeysArg     = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+	errMigrateUnsupported = "ERR MIGRATE of existing keys needs DUMP payloads, which this server does not have yet"
 )
 
 // errArity is the wrong-arity error for a command ("get") or subcommand ("config|get").

@@ -2,17 +2,23 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // pauseState implements CLIENT PAUSE: commands it covers wait before
-// running until the pause ends (CLIENT UNPAUSE or its deadline).
+// running until the pause ends (CLIENT UNPAUSE or its deadline). While a
+// pause is active, keys are not deleted by expiry (they only look expired:
+// the keyspace asks isActive), so a paused server makes no writes, as in Redis.
 type pauseState struct {
 	mu       sync.Mutex
 	until    time.Time
 	writes   bool // WRITE mode: only writes (and may-replicate commands) wait
 	active   bool
 	released chan struct{}
+	// blocked counts the clients waiting (INFO blocked_clients counts
+	// them, as Redis counts postponed clients).
+	blocked *atomic.Int64
 }
 
 // start begins or extends a pause, as Redis does (the longer deadline and the stricter mode win).
@@ -34,10 +40,25 @@ func (p *pauseState) start(until time.Time, writesOnly bool) {
 	p.released = make(chan struct{})
 }
 
+// isActive reports whether a pause is in force (a pause past its
+// deadline ends here).
+func (p *pauseState) isActive() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active && !time.Now().Before(p.until) {
+		p.stopLocked()
+	}
+	return p.active
+}
+
 // stop ends the pause and releases the waiting clients.
 func (p *pauseState) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stopLocked()
+}
+
+func (p *pauseState) stopLocked() {
 	if p.active {
 		p.active = false
 		close(p.released)
@@ -66,6 +87,10 @@ func (p *pauseState) wait(cmd *Command) (waited bool) {
 		if left <= 0 {
 			p.stop()
 			return waited
+		}
+		if !waited && p.blocked != nil {
+			p.blocked.Add(1)
+			defer p.blocked.Add(-1)
 		}
 		waited = true
 		t := time.NewTimer(left)

@@ -3,14 +3,12 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +42,11 @@ type Server struct {
 	cmds     commandTable
 	opts     Options
 
-	listeners []net.Listener
+	// listenMu guards the listeners, which CONFIG SET port/bind replace.
+	listenMu  sync.Mutex
+	listeners []net.Listener // TCP
+	unix      net.Listener   // unixsocket, nil when not configured
+	closing   bool
 	addr      string
 
 	clientsMu sync.Mutex
@@ -61,9 +63,13 @@ type Server struct {
 	startTime time.Time
 	info      infoState  // INFO/LASTSAVE/MEMORY state (cmd_server.go)
 	debug     debugState // DEBUG knobs (cmd_debug.go)
+	oom       oomScore   // oom-score-adj (oom.go)
 	hz        atomic.Int64
 
 	shutdownOnce sync.Once
+	// shutdownASAP is set by a SIGTERM/SIGINT; the cron carries the
+	// shutdown out (SHUTDOWN ABORT can cancel it first).
+	shutdownASAP atomic.Bool
 	done         chan struct{}
 	wg           sync.WaitGroup
 	cronStop     chan struct{}
@@ -139,13 +145,21 @@ func New(opts Options) (*Server, error) {
 	}
 	s.ks = keyspace.New(int(cfg.Int("databases")))
 	s.ks.SetHook(s.keyChanged)
+	s.ks.SetExpiryPaused(s.pause.isActive)
+	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
+		bitmapCommands(),
 	)
+	if err := s.cmds.rename(cfg.Renames()); err != nil {
+		return nil, err
+	}
 	s.slowlog.init()
 	s.latency.init()
 	s.loadLiveConfig()
 	s.registerConfigHooks()
+	s.registerListenHooks()
+	s.registerOOMHooks()
 	s.recordStartupMemory()
 	return s, nil
 }
@@ -158,98 +172,30 @@ func (s *Server) Start() error {
 	if err := s.listen(); err != nil {
 		return err
 	}
+	s.startupOOMScore()
 	if pidfile := s.cfg.String("pidfile"); pidfile != "" {
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			s.log.Warn("Failed to write PID file", "err", err)
 		}
 	}
+	s.listenMu.Lock()
 	for _, ln := range s.listeners {
-		s.wg.Add(1)
-		go s.acceptLoop(ln)
+		s.startAccepting(ln)
 	}
+	if s.unix != nil {
+		s.startAccepting(s.unix)
+	}
+	s.listenMu.Unlock()
 	s.wg.Add(1)
 	go s.cron()
 	return nil
 }
-
-// listen opens the TCP listeners of the bind and port directives.
-func (s *Server) listen() error {
-	port := int(s.cfg.Int("port"))
-	if port == 0 && !s.opts.EphemeralPort {
-		return nil
-	}
-	binds := strings.Fields(s.cfg.String("bind"))
-	if len(binds) == 0 {
-		binds = []string{"*", "-::*"}
-	}
-	for _, b := range binds {
-		optional := strings.HasPrefix(b, "-")
-		host := strings.TrimPrefix(b, "-")
-		network := "tcp"
-		switch host {
-		case "*":
-			host, network = "0.0.0.0", "tcp4"
-		case "::*":
-			host, network = "::", "tcp6"
-		}
-		p := port
-		if p == 0 && len(s.listeners) > 0 {
-			// Ephemeral: every address shares the first listener's port.
-			p = s.listeners[0].Addr().(*net.TCPAddr).Port
-		}
-		ln, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(p)))
-		if err != nil {
-			if optional {
-				continue
-			}
-			s.log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", b, port, err))
-			s.log.Warn(fmt.Sprintf("Failed listening on port %d (tcp), aborting.", port))
-			s.closeListeners()
-			return fmt.Errorf("listen on %s:%d: %w", host, port, err)
-		}
-		s.listeners = append(s.listeners, ln)
-	}
-	if len(s.listeners) > 0 {
-		s.addr = s.listeners[0].Addr().String()
-	}
-	return nil
-}
-
-func (s *Server) closeListeners() {
-	for _, ln := range s.listeners {
-		ln.Close()
-	}
-}
-
-// Addr returns the first listener's address ("127.0.0.1:6379").
-func (s *Server) Addr() string { return s.addr }
 
 // Done is closed when the server has shut down (SHUTDOWN or Close).
 func (s *Server) Done() <-chan struct{} { return s.done }
 
 // ExitCode is the process exit code a SHUTDOWN asked for.
 func (s *Server) ExitCode() int { return s.exitCode }
-
-func (s *Server) acceptLoop(ln net.Listener) {
-	defer s.wg.Done()
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			s.log.Warn("Accepting client connection", "err", err)
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		s.wg.Add(1)
-		go s.serveConn(conn)
-	}
-}
 
 // Close shuts the server down without saving: listeners and clients are
 // closed and in-flight commands finish.
@@ -281,18 +227,27 @@ func (s *Server) shutdown(code int) {
 	})
 }
 
+// Signal handles SIGTERM and SIGINT (name is "SIGTERM" or "SIGINT") as
+// Redis does: the signal schedules a shutdown that the cron performs, so
+// SHUTDOWN ABORT can still cancel it; a second SIGINT while one is pending
+// asks to exit at once, which Signal reports by returning true.
+func (s *Server) Signal(name string) (exitNow bool) {
+	if name == "SIGINT" && s.shutdownASAP.Load() {
+		s.log.Warn("You insist... exiting now.")
+		return true
+	}
+	s.log.Warn(fmt.Sprintf("Received %s scheduling shutdown...", name))
+	s.shutdownASAP.Store(true)
+	return false
+}
+
 // Wait blocks until the server has shut down.
 func (s *Server) Wait() { <-s.done }
 
 // Banner writes the start-up lines Redis prints (the test suite waits for
 // " PID: <pid>" and "Ready to accept connections").
 func (s *Server) Banner(w io.Writer) {
-	port := s.cfg.Int("port")
-	if s.addr != "" {
-		if ta, ok := s.listeners[0].Addr().(*net.TCPAddr); ok {
-			port = int64(ta.Port)
-		}
-	}
+	port := s.tcpPort()
 	s.log.Info(fmt.Sprintf("Peregrine (Redis %s compatible) 64 bit, standalone mode, port %d, PID: %d", Version, port, os.Getpid()))
 	s.log.Info("Server initialized")
 	s.log.Info("Ready to accept connections tcp")
