@@ -24,18 +24,6 @@ func bitmapCommands() []*Command {
 	}
 }
 
-// Error replies of the bitmap family, worded as Redis 7 words them.
-// TODO(errors.go): move these next to the other error strings.
-const (
-	errBitOffset     = "ERR bit offset is not an integer or out of range"
-	errBitValue      = "ERR bit is not an integer or out of range"
-	errBitposBit     = "ERR The bit argument must be 1 or 0."
-	errBitopNot      = "ERR BITOP NOT must be called with a single source key."
-	errBitfieldType  = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
-	errBitfieldOflow = "ERR Invalid OVERFLOW type specified"
-	errBitfieldRO    = "ERR BITFIELD_RO only supports the GET subcommand"
-)
-
 // parseBitOffset parses a bit offset argument. With fieldBits > 0 (BITFIELD)
 // the "#N" form is accepted and means N*fieldBits. Offsets whose byte lies
 // at or past proto-max-bulk-len are refused. The multiplication wraps on

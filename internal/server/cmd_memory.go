@@ -96,17 +96,6 @@ func (s *Server) recordStartupMemory() {
 	s.info.mu.Unlock()
 }
 
-// usedMemory returns the memory INFO used_memory reports, updating the peak.
-func (s *Server) usedMemory() int64 {
-	used, _, _ := heapStats()
-	s.info.mu.Lock()
-	if used > s.info.memPeak {
-		s.info.memPeak = used
-	}
-	s.info.mu.Unlock()
-	return used
-}
-
 // clientsMemory estimates the memory held by client buffers.
 func (s *Server) clientsMemory() int64 {
 	s.clientsMu.Lock()

@@ -167,6 +167,7 @@ func (t commandTable) rename(renames map[string]string) error {
 	for _, name := range from {
 		c := t[strings.ToLower(name)]
 		if c == nil {
+			//lint:ignore ST1005 Redis's exact error text, shown to users
 			return fmt.Errorf("No such command in rename-command: '%s'", name)
 		}
 		delete(t, strings.ToLower(name))
@@ -176,6 +177,7 @@ func (t commandTable) rename(renames map[string]string) error {
 	}
 	for to, c := range moved {
 		if _, dup := t[to]; dup {
+			//lint:ignore ST1005 Redis's exact error text, shown to users
 			return fmt.Errorf("Target command name already exists: '%s'", to)
 		}
 		t[to] = c

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"strconv"
 	"time"
 
 	"github.com/peregrinedb/peregrine/internal/resp"
@@ -326,14 +325,4 @@ func isLoopback(a net.Addr) bool {
 		return true // unix sockets and in-process pipes are local
 	}
 	return ta.IP.IsLoopback()
-}
-
-// clientAddrPort splits "ip:port" for CLIENT LIST fields.
-func clientAddrPort(addr string) (string, int) {
-	h, p, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr, 0
-	}
-	n, _ := strconv.Atoi(p)
-	return h, n
 }

@@ -30,6 +30,14 @@ const (
 	errExpireGTLT    = "ERR GT and LT options at the same time are not compatible"
 	errMaxMemory     = "OOM command not allowed when used memory > 'maxmemory'."
 
+	errBitOffset     = "ERR bit offset is not an integer or out of range"
+	errBitValue      = "ERR bit is not an integer or out of range"
+	errBitposBit     = "ERR The bit argument must be 1 or 0."
+	errBitopNot      = "ERR BITOP NOT must be called with a single source key."
+	errBitfieldType  = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitfieldOflow = "ERR Invalid OVERFLOW type specified"
+	errBitfieldRO    = "ERR BITFIELD_RO only supports the GET subcommand"
+
 	errMigrateKeysArg     = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
 	errMigrateUnsupported = "ERR MIGRATE of existing keys needs DUMP payloads, which this server does not have yet"
 )

@@ -251,6 +251,7 @@ func (s *Server) registerListenHooks() {
 	})
 	s.cfg.OnApply("bind", func(v string) error {
 		if err := s.rebindTCP(strings.Fields(v), int(s.cfg.Int("port"))); err != nil {
+			//lint:ignore ST1005 Redis's exact error text, shown to users
 			return errors.New("Failed to bind to specified addresses.")
 		}
 		return nil

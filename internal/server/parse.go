@@ -49,26 +49,6 @@ func isSpaceByte(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
-// formatFloat formats a float as Redis's %.17g-based ld2string in humanfriendly
-// mode does for INCRBYFLOAT: fixed notation, trailing zeros removed.
-func formatFloatHuman(f float64) string {
-	if math.IsInf(f, 1) {
-		return "inf"
-	}
-	if math.IsInf(f, -1) {
-		return "-inf"
-	}
-	s := strconv.FormatFloat(f, 'f', 17, 64)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
-}
-
 // eqFold compares an argument with a lower-case keyword, case-insensitively.
 func eqFold(b []byte, lower string) bool {
 	if len(b) != len(lower) {
