@@ -15,9 +15,9 @@ const maxWriteBatch = 64 * 1024
 
 // serveConn runs one connection: parse every complete command in the
 // buffer, execute them in order, write all replies with one syscall.
-func (s *Server) serveConn(conn net.Conn) {
+func (s *Server) serveConn(conn net.Conn, id int64) {
 	defer s.wg.Done()
-	c := s.newClient(conn)
+	c := s.newClient(conn, id)
 	if c == nil {
 		return
 	}
@@ -259,13 +259,13 @@ func (s *Server) connError(c *Client, err error) {
 }
 
 // newClient registers a connection, enforcing maxclients and protected mode.
-func (s *Server) newClient(conn net.Conn) *Client {
+func (s *Server) newClient(conn net.Conn, id int64) *Client {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 		_ = tc.SetKeepAlive(true)
 	}
 	c := &Client{
-		id:        s.nextID.Add(1),
+		id:        id,
 		srv:       s,
 		conn:      conn,
 		in:        &connReader{conn: conn},

@@ -131,7 +131,8 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			continue
 		}
 		s.wg.Add(1)
-		go s.serveConn(conn)
+		// The id is taken here, in accept order, as Redis numbers clients.
+		go s.serveConn(conn, s.nextID.Add(1))
 	}
 }
 
