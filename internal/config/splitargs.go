@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"strings"
+
+	"github.com/peregrinedb/peregrine/internal/resp"
 )
 
 // ErrUnbalancedQuotes is returned by SplitArgs for an unterminated quoted
@@ -21,112 +23,18 @@ var ErrUnbalancedQuotes = errors.New("unbalanced quotes")
 // Quotes may start in the middle of an argument (ab"cd" is "abcd"). A NUL
 // byte ends the line, as it would in C.
 func SplitArgs(line string) ([]string, error) {
-	line = cstr(line)
-	args := []string{}
-	p := 0
-	n := len(line)
-	at := func(i int) byte {
-		if i < n {
-			return line[i]
-		}
-		return 0
+	if i := strings.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
 	}
-	for {
-		for p < n && isSpace(line[p]) {
-			p++
-		}
-		if p >= n {
-			return args, nil
-		}
-		var cur strings.Builder
-		inDouble, inSingle := false, false
-		for done := false; !done; {
-			c := at(p)
-			switch {
-			case inDouble:
-				switch {
-				case c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
-					cur.WriteByte(hexVal(at(p+2))<<4 | hexVal(at(p+3)))
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					cur.WriteByte(unescape(line[p]))
-				case c == '"':
-					if next := at(p + 1); next != 0 && !isSpace(next) {
-						return nil, ErrUnbalancedQuotes
-					}
-					done = true
-				case c == 0:
-					return nil, ErrUnbalancedQuotes
-				default:
-					cur.WriteByte(c)
-				}
-			case inSingle:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur.WriteByte('\'')
-				case c == '\'':
-					if next := at(p + 1); next != 0 && !isSpace(next) {
-						return nil, ErrUnbalancedQuotes
-					}
-					done = true
-				case c == 0:
-					return nil, ErrUnbalancedQuotes
-				default:
-					cur.WriteByte(c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					cur.WriteByte(c)
-				}
-			}
-			if p < n {
-				p++
-			}
-		}
-		args = append(args, cur.String())
+	args, ok := resp.SplitArgs([]byte(line), nil)
+	if !ok {
+		return nil, ErrUnbalancedQuotes
 	}
-}
-
-// unescape maps the byte after a backslash inside double quotes.
-func unescape(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
+	var out []string
+	for _, a := range args {
+		out = append(out, string(a))
 	}
-	return c
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func hexVal(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10
-	}
-	return 0
+	return out, nil
 }
 
 // Quote returns s as a double-quoted string that SplitArgs reads back
