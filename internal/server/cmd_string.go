@@ -77,17 +77,23 @@ func (x *Ctx) setString(key, val []byte, expire int64, keepTTL bool) {
 	e.Type, e.Obj, e.Enc, e.Access = keyspace.TypeString, nil, keyspace.StringEncoding(val), access
 }
 
-func getCommand(x *Ctx) {
-	e, ok := x.stringValue(x.args[1], true)
+// replyStringValue looks key up for reading and replies its value, or null
+// when it is missing. It returns the entry (nil when missing), and false
+// after replying WRONGTYPE.
+func (x *Ctx) replyStringValue(key []byte) (*keyspace.Entry, bool) {
+	e, ok := x.stringValue(key, true)
 	if !ok {
-		return
+		return nil, false
 	}
 	if e == nil {
 		x.w.Null()
-		return
+	} else {
+		x.w.Bulk(e.Str)
 	}
-	x.w.Bulk(e.Str)
+	return e, true
 }
+
+func getCommand(x *Ctx) { x.replyStringValue(x.args[1]) }
 
 // SET option flags.
 const (
@@ -192,14 +198,8 @@ func (x *Ctx) setGeneric(flags int, key, val, expArg []byte, unit int) {
 		}
 	}
 	if flags&setGet != 0 {
-		e, ok := x.stringValue(key, true)
-		if !ok {
+		if _, ok := x.replyStringValue(key); !ok {
 			return
-		}
-		if e == nil {
-			x.w.Null()
-		} else {
-			x.w.Bulk(e.Str)
 		}
 	}
 	if flags&(setNX|setXX) != 0 {
@@ -246,15 +246,10 @@ func getexCommand(x *Ctx) {
 			return
 		}
 	}
-	e, ok := x.stringValue(key, true)
-	if !ok {
+	e, ok := x.replyStringValue(key)
+	if !ok || e == nil {
 		return
 	}
-	if e == nil {
-		x.w.Null()
-		return
-	}
-	x.w.Bulk(e.Str)
 	switch {
 	case expArg != nil && expire <= x.now:
 		x.db.Delete(key)
@@ -270,28 +265,16 @@ func getexCommand(x *Ctx) {
 }
 
 func getdelCommand(x *Ctx) {
-	e, ok := x.stringValue(x.args[1], true)
-	if !ok {
+	if e, ok := x.replyStringValue(x.args[1]); !ok || e == nil {
 		return
 	}
-	if e == nil {
-		x.w.Null()
-		return
-	}
-	x.w.Bulk(e.Str)
 	x.db.Delete(x.args[1])
 	x.changed(x.args[1], keyspace.NotifyGeneric, "del")
 }
 
 func getsetCommand(x *Ctx) {
-	e, ok := x.stringValue(x.args[1], true)
-	if !ok {
+	if _, ok := x.replyStringValue(x.args[1]); !ok {
 		return
-	}
-	if e == nil {
-		x.w.Null()
-	} else {
-		x.w.Bulk(e.Str)
 	}
 	x.setString(x.args[1], x.args[2], 0, false)
 	x.changed(x.args[1], keyspace.NotifyString, "set")
