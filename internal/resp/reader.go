@@ -65,6 +65,9 @@ type Reader struct {
 	scan      int // bytes from r known to hold no terminator of the pending line
 	// Total counts bytes read from the stream (for INFO net_input_bytes).
 	Total int64
+
+	// peak is the most bytes the buffer held since the last TakePeak.
+	peak int
 }
 
 type span struct{ start, end int }
@@ -111,8 +114,41 @@ func (r *Reader) Next() (args [][]byte, ok bool, err error) {
 // Fill reads more input from the stream (one Read call).
 func (r *Reader) Fill() error { return r.fill() }
 
+// Cap returns the size of the read buffer (CLIENT LIST's qbuf + qbuf-free).
+func (r *Reader) Cap() int { return len(r.buf) }
+
+// TakePeak returns the most bytes the buffer held since the previous call.
+func (r *Reader) TakePeak() int {
+	p := r.peak
+	r.peak = r.w - r.r
+	return p
+}
+
+// Shrink replaces the buffer by one of size bytes when nothing is pending
+// and the buffer is larger (a connection that once sent a big request gives
+// the room back).
+func (r *Reader) Shrink(size int) {
+	if r.r == r.w && len(r.buf) > size {
+		r.buf = make([]byte, size)
+		r.r, r.w = 0, 0
+	}
+}
+
+// Release drops the buffer when nothing is pending, so an idle connection
+// holds none: the next Fill reads the first byte into a scratch byte and
+// allocates a buffer only once data has arrived.
+func (r *Reader) Release() {
+	if r.r == r.w {
+		r.buf = nil
+		r.r, r.w = 0, 0
+	}
+}
+
 // fill reads more data, compacting, growing or shrinking the buffer first as needed.
 func (r *Reader) fill() error {
+	if len(r.buf) == 0 {
+		return r.fillReleased()
+	}
 	if r.r == r.w && len(r.buf) > shrinkAbove {
 		r.buf = make([]byte, minReadSize)
 		r.r, r.w = 0, 0
@@ -146,6 +182,7 @@ func (r *Reader) fill() error {
 	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n
 	r.Total += int64(n)
+	r.peak = max(r.peak, r.w-r.r)
 	if n > 0 {
 		if r.MaxQuery > 0 && int64(r.w-r.r) > r.MaxQuery {
 			return ErrQueryBufferLimit
@@ -156,6 +193,24 @@ func (r *Reader) fill() error {
 		err = io.ErrNoProgress
 	}
 	return err
+}
+
+// fillReleased waits for input without a buffer (see Release).
+func (r *Reader) fillReleased() error {
+	var one [1]byte
+	n, err := r.rd.Read(one[:])
+	if n == 0 {
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return err
+	}
+	r.buf = make([]byte, minReadSize)
+	r.buf[0] = one[0]
+	r.r, r.w = 0, 1
+	r.Total++
+	r.peak = max(r.peak, 1)
+	return nil
 }
 
 // parse tries to complete one request from the buffer. done=false means more

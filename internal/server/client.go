@@ -48,7 +48,6 @@ type Client struct {
 	// the arrival of the current batch. Chaining readings this way costs one
 	// clock read per command (see execute).
 	clock    time.Time
-	in       *connReader  // the stream under rd (nil for local clients)
 	qbuf     atomic.Int64 // bytes buffered, for CLIENT LIST
 	qbufFree atomic.Int64 // free room in the query buffer
 	lastTrim time.Time    // last query buffer trim check (connection goroutine)

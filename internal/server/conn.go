@@ -41,12 +41,12 @@ func (s *Server) serveConn(conn net.Conn, id int64) {
 			s.trimQueryBuffer(c)
 			c.storeQbuf()
 			if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub) == 0 {
-				_ = conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+				// Idle time counts from the last command, as in Redis.
+				_ = conn.SetReadDeadline(time.UnixMilli(c.lastActive.Load()).Add(time.Duration(t) * time.Second))
 			}
 			// Limits changed by CONFIG SET apply to connected clients too.
 			c.rd.MaxBulk = s.live.maxBulk.Load()
 			c.rd.MaxQuery = s.live.maxQuery.Load()
-			c.in.pending = c.rd.Buffered()
 			before := c.rd.Total
 			err := c.rd.Fill()
 			if err != nil && c.wake.Swap(false) && isTimeout(err) && !s.idleExpired(c) {
@@ -98,58 +98,11 @@ const (
 	queryBufReleaseAbove = 4 * 1024
 )
 
-// connReader is the stream under a client's resp.Reader. It records what
-// each read saw, so the size of the query buffer (CLIENT LIST qbuf-free,
-// tot-mem) and its recent peak use are known, and it can replay a byte
-// read while the client had no buffer.
-type connReader struct {
-	conn net.Conn
-	// pending is what the resp.Reader held before the current Fill (set
-	// by the connection loop); size the buffer size that read implied
-	// (pending data plus the room offered); peak the largest amount of
-	// data held since the last trim check.
-	pending, size, peak int
-	replay              []byte
-}
-
-func (cr *connReader) Read(p []byte) (int, error) {
-	cr.size = cr.pending + len(p)
-	var n int
-	var err error
-	if len(cr.replay) > 0 {
-		n = copy(p, cr.replay)
-		cr.replay = cr.replay[n:]
-	} else {
-		n, err = cr.conn.Read(p)
-	}
-	cr.peak = max(cr.peak, cr.pending+n)
-	return n, err
-}
-
-// readerState is what a client's resp.Reader carries besides its buffer.
-type readerState struct {
-	maxBulk, maxQuery, total int64
-	authenticated            bool
-}
-
-func (c *Client) readerState() readerState {
-	return readerState{c.rd.MaxBulk, c.rd.MaxQuery, c.rd.Total, c.rd.Authenticated}
-}
-
-// newReader gives c a fresh resp.Reader over its connection with the
-// given state.
-func (c *Client) newReader(st readerState) {
-	c.rd = resp.NewReader(c.in)
-	c.in.size = queryBufInitial
-	c.rd.MaxBulk, c.rd.MaxQuery, c.rd.Total = st.maxBulk, st.maxQuery, st.total
-	c.rd.Authenticated = st.authenticated
-}
-
 // storeQbuf publishes the query buffer figures CLIENT LIST reports.
 func (c *Client) storeQbuf() {
 	used := c.rd.Buffered()
 	c.qbuf.Store(int64(used))
-	c.qbufFree.Store(int64(max(c.in.size-used, 0)))
+	c.qbufFree.Store(int64(max(c.rd.Cap()-used, 0)))
 }
 
 // trimQueryBuffer replaces a big, mostly unused query buffer by a small
@@ -160,14 +113,15 @@ func (s *Server) trimQueryBuffer(c *Client) {
 		return
 	}
 	c.lastTrim = c.clock
-	if c.in.size > queryBufResizeAbove && c.in.size/2 > c.in.peak {
-		c.newReader(c.readerState())
+	peak := c.rd.TakePeak()
+	if c.rd.Cap() > queryBufResizeAbove && c.rd.Cap()/2 > peak {
+		c.rd.Shrink(queryBufInitial)
 	}
-	c.in.peak = 0
 }
 
-// releaseQueryBuffer drops an idle client's query buffer and waits for
-// its next byte without one. The connection's deadline is restored first.
+// releaseQueryBuffer drops an idle client's query buffer (its next read
+// allocates one only when data arrives) and restores the read deadline the
+// cron's wake-up replaced.
 func (s *Server) releaseQueryBuffer(c *Client) error {
 	deadline := time.Time{}
 	if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub) == 0 {
@@ -176,31 +130,9 @@ func (s *Server) releaseQueryBuffer(c *Client) error {
 	if err := c.conn.SetReadDeadline(deadline); err != nil {
 		return err
 	}
-	if c.rd.Buffered() != 0 {
-		return nil
-	}
-	// Only this goroutine uses c.rd; it stays nil while there is no buffer.
-	st := c.readerState()
-	c.rd = nil
-	c.in.size = 0
-	c.qbuf.Store(0)
-	c.qbufFree.Store(0)
-	var one [1]byte
-	for {
-		n, err := c.conn.Read(one[:])
-		if n > 0 || err == nil {
-			c.in.replay = append(c.in.replay[:0], one[:n]...)
-			c.newReader(st)
-			c.storeQbuf()
-			return nil
-		}
-		if c.wake.Swap(false) && isTimeout(err) && !s.idleExpired(c) {
-			_ = c.conn.SetReadDeadline(deadline)
-			continue
-		}
-		c.newReader(st)
-		return err
-	}
+	c.rd.Release()
+	c.storeQbuf()
+	return nil
 }
 
 // idleExpired reports whether c has been idle past the timeout directive.
@@ -268,7 +200,7 @@ func (s *Server) newClient(conn net.Conn, id int64) *Client {
 		id:        id,
 		srv:       s,
 		conn:      conn,
-		in:        &connReader{conn: conn},
+		rd:        resp.NewReader(conn),
 		w:         resp.NewWriter(),
 		addr:      conn.RemoteAddr().String(),
 		laddr:     conn.LocalAddr().String(),
@@ -283,7 +215,7 @@ func (s *Server) newClient(conn net.Conn, id int64) *Client {
 	c.fd = int(c.id) + 7
 	c.lastActive.Store(c.createdMs)
 	c.authed = s.requirePass() == ""
-	c.newReader(readerState{maxBulk: s.live.maxBulk.Load(), maxQuery: s.live.maxQuery.Load(), authenticated: c.authed})
+	c.rd.MaxBulk, c.rd.MaxQuery, c.rd.Authenticated = s.live.maxBulk.Load(), s.live.maxQuery.Load(), c.authed
 	c.storeQbuf()
 	if s.live.protectedMode.Load() && s.requirePass() == "" && !isLoopback(conn.RemoteAddr()) {
 		_, _ = conn.Write([]byte("-DENIED Peregrine is running in protected mode: no password is set for the default user, so only loopback connections are accepted. Set a password, or disable protected mode with 'CONFIG SET protected-mode no' from the loopback interface or '--protected-mode no' at start-up.\r\n"))
