@@ -42,7 +42,7 @@ type Client struct {
 	libVer string
 
 	createdMs  int64
-	lastCmd    string
+	lastCmd    *Command     // the last command run (its name is built only when shown)
 	lastActive atomic.Int64 // ms of the last command
 	// clock is the last clock reading: the end of the previous command, or
 	// the arrival of the current batch. Chaining readings this way costs one

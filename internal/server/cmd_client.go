@@ -276,12 +276,12 @@ func clientFlagsString(c *Client) string {
 // reports the command running now. The keyspace lock is held.
 func appendClientInfo(b []byte, x *Ctx, c *Client) []byte {
 	now := nowMs()
-	cmd := c.lastCmd
-	if c == x.c {
+	cmd := "NULL"
+	switch {
+	case c == x.c:
 		cmd = x.cmd.FullName()
-	}
-	if cmd == "" {
-		cmd = "NULL"
+	case c.lastCmd != nil:
+		cmd = c.lastCmd.FullName()
 	}
 	multi := int64(-1)
 	if c.multiCount > 0 {

@@ -64,7 +64,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	if s.live.latencyTrack.Load() {
 		cmd.stats.recordLatency(dur.Nanoseconds())
 	}
-	c.lastCmd = cmd.FullName()
+	c.lastCmd = cmd
 	// Redis feeds MONITOR after the call, so a command's own effects on the
 	// monitor list (MONITOR, RESET) apply to it.
 	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
