@@ -41,36 +41,4 @@ func SplitArgs(line string) ([]string, error) {
 // unchanged (Redis's sdscatrepr): backslash and double quote are escaped,
 // \n \r \t \a \b use their short escapes, and other bytes outside the
 // printable ASCII range become \xHH.
-func Quote(s string) string {
-	const hexdigits = "0123456789abcdef"
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if c >= 0x20 && c < 0x7f {
-				b.WriteByte(c)
-			} else {
-				b.WriteString(`\x`)
-				b.WriteByte(hexdigits[c>>4])
-				b.WriteByte(hexdigits[c&15])
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
+func Quote(s string) string { return string(resp.AppendQuoted(nil, []byte(s))) }

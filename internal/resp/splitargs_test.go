@@ -246,3 +246,13 @@ func refSplitArgs(line []byte) ([]string, bool) {
 		out = append(out, string(cur))
 	}
 }
+
+func TestAppendQuotedRoundTrip(t *testing.T) {
+	for _, s := range []string{"", "plain", "a b", "q\"uote\\", "\n\r\t\a\b", "\x00\x7f\xff", "'single'"} {
+		q := AppendQuoted(nil, []byte(s))
+		args, ok := SplitArgs(q, nil)
+		if !ok || len(args) != 1 || string(args[0]) != s {
+			t.Errorf("AppendQuoted(%q) = %s, splits back to %q (ok=%v)", s, q, args, ok)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package server
 import (
 	"strconv"
 	"time"
+
+	"github.com/peregrinedb/peregrine/internal/resp"
 )
 
 // addMonitor registers c as a MONITOR client (keyspace lock held).
@@ -39,7 +41,7 @@ func (s *Server) feedMonitors(c *Client, args [][]byte, at time.Time) {
 	b = append(b, ']')
 	for _, a := range args {
 		b = append(b, ' ')
-		b = appendRepr(b, a)
+		b = resp.AppendQuoted(b, a)
 	}
 	b = append(b, '\r', '\n')
 	for _, m := range s.monitors {
@@ -53,34 +55,6 @@ func padUsec(us int) string {
 		s = "0" + s
 	}
 	return s
-}
-
-// appendRepr quotes b as Redis's sdscatrepr does.
-func appendRepr(b, s []byte) []byte {
-	b = append(b, '"')
-	for _, c := range s {
-		switch c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\a':
-			b = append(b, '\\', 'a')
-		case '\b':
-			b = append(b, '\\', 'b')
-		default:
-			if c >= 32 && c < 127 {
-				b = append(b, c)
-			} else {
-				b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-			}
-		}
-	}
-	return append(b, '"')
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
