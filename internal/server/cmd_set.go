@@ -1,0 +1,4 @@
+package server
+
+// setCommands is the set family (filled in by the collections work).
+func setCommands() []*Command { return nil }

@@ -1,0 +1,54 @@
+package server
+
+import (
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+)
+
+// Helpers shared by the hash, list, set and sorted-set families.
+
+// lookupTypeRead returns key's entry for a reading command. A missing key
+// gives (nil, true); a key of another type replies WRONGTYPE and gives
+// (nil, false), so handlers write:
+//
+//	e, ok := x.lookupTypeRead(key, keyspace.TypeHash)
+//	if !ok { return }
+//	if e == nil { reply for a missing key }
+func (x *Ctx) lookupTypeRead(key []byte, t keyspace.Type) (*keyspace.Entry, bool) {
+	e := x.lookupRead(key)
+	if e != nil && e.Type != t {
+		x.Err(errWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+// lookupTypeWrite is lookupTypeRead for writing commands (no hit/miss counting).
+func (x *Ctx) lookupTypeWrite(key []byte, t keyspace.Type) (*keyspace.Entry, bool) {
+	e := x.lookupWrite(key)
+	if e != nil && e.Type != t {
+		x.Err(errWrongType)
+		return nil, false
+	}
+	return e, true
+}
+
+// addCollection stores a new collection value under key, which the caller
+// knows is absent (or is replacing), and returns the stored entry.
+func (x *Ctx) addCollection(key []byte, t keyspace.Type, obj any) *keyspace.Entry {
+	return x.db.Set(key, keyspace.Entry{Type: t, Obj: obj, Access: uint32(x.now / 1000)})
+}
+
+// deleteIfEmpty removes key when its collection has no elements left (a key
+// never holds an empty collection), reporting a generic "del" event, and
+// says whether it did.
+func (x *Ctx) deleteIfEmpty(key []byte, length int) bool {
+	if length > 0 {
+		return false
+	}
+	x.db.Delete(key)
+	x.changed(key, keyspace.NotifyGeneric, "del")
+	return true
+}
+
+// cfgInt reads an integer directive (the encoding thresholds).
+func (x *Ctx) cfgInt(name string) int64 { return x.s.cfg.Int(name) }
