@@ -58,9 +58,14 @@ type Client struct {
 	outMu      sync.Mutex // guards async output (monitor, pub/sub)
 	async      *outbox
 	multiCount int
-	totalIn    atomic.Int64
-	totalOut   atomic.Int64
-	argvMem    int
+	// blocked is the request of a client parked by a blocking command
+	// (guarded by the keyspace lock); pendingBlock is the connection
+	// goroutine's own copy, taken when the command returns.
+	blocked      *blockState
+	pendingBlock *blockState
+	totalIn      atomic.Int64
+	totalOut     atomic.Int64
+	argvMem      int
 }
 
 // outbox holds output produced for a client by other clients (MONITOR

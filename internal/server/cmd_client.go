@@ -23,6 +23,7 @@ func clientCommand() *Command {
 		spec("reply", 3, "noscript loading stale sentinel", 0, 0, 0, "", clientReplyCommand),
 		spec("setinfo", -4, "noscript loading stale sentinel", 0, 0, 0, "", clientSetinfoCommand),
 		spec("setname", 3, "noscript loading stale sentinel", 0, 0, 0, "", clientSetnameCommand),
+		spec("unblock", -3, "admin noscript loading stale", 0, 0, 0, "", clientUnblockCommand),
 		spec("unpause", 2, "admin noscript loading stale sentinel", 0, 0, 0, "", clientUnpauseCommand),
 	)
 	c.Flags = parseFlags("sentinel")
@@ -255,6 +256,9 @@ func clientFlagsString(c *Client) string {
 	}
 	if c.multiCount > 0 {
 		b = append(b, 'x')
+	}
+	if c.blocked != nil {
+		b = append(b, 'b')
 	}
 	if c.flags&clientCloseAfterReply != 0 {
 		b = append(b, 'c')

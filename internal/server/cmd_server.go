@@ -156,6 +156,9 @@ func swapdbCommand(x *Ctx) {
 	}
 	if a != b {
 		x.s.ks.Swap(a, b)
+		// Clients blocked in either database may now find their keys.
+		x.s.signalAllBlocked(a)
+		x.s.signalAllBlocked(b)
 	}
 	x.s.ks.Dirty++
 	x.w.OK()

@@ -68,6 +68,12 @@ func (s *Server) serveConn(conn net.Conn, id int64) {
 			continue
 		}
 		s.execute(c, args)
+		if st := c.pendingBlock; st != nil {
+			c.pendingBlock = nil
+			if !s.waitUnblocked(c, st) {
+				return
+			}
+		}
 		if c.flags&clientCloseAfterReply != 0 {
 			_ = c.send(c.w.Bytes())
 			c.w.Reset()
@@ -243,6 +249,7 @@ func (s *Server) removeClient(c *Client) {
 	if c.flags&clientMonitor != 0 {
 		s.removeMonitor(c)
 	}
+	s.unblock(c)
 	s.ks.Unlock()
 	s.clientsMu.Lock()
 	delete(s.clients, c.id)

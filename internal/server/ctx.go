@@ -16,6 +16,15 @@ type Ctx struct {
 	now  int64 // ms; one clock read per command, as Redis caches mstime
 	// failed records that the call replied with an error.
 	failed bool
+	// noBlock makes blocking commands reply their timeout reply at once
+	// (inside MULTI and scripts).
+	noBlock bool
+	// reblocking is set when the server re-runs a parked client's command
+	// because readyKey received data; stillBlocked reports that there was
+	// still nothing to serve.
+	reblocking   bool
+	stillBlocked bool
+	readyKey     []byte
 }
 
 // Err writes an error reply and counts it in the error statistics.

@@ -72,6 +72,10 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 	s.applyReplyMode(c, replyMark)
 	s.stats.commands.Add(1)
+	c.pendingBlock = c.blocked
+	if len(s.blk.ready) > 0 {
+		s.serveReadyKeys()
+	}
 	s.ks.Unlock()
 
 	if !cmd.Has(FlagSkipSlowlog) {

@@ -5,4 +5,8 @@ import "github.com/peregrinedb/peregrine/internal/keyspace"
 // keyChanged is the keyspace change hook: every write reports itself here
 // with the keyspace lock held. Notifications, WATCH, tracking, blocked
 // clients and propagation attach here as they are built.
-func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string) {}
+func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string) {
+	if len(s.blk.waiting) > 0 {
+		s.signalReady(db.ID, key)
+	}
+}

@@ -53,6 +53,7 @@ type Server struct {
 	clients   map[int64]*Client
 	nextID    atomic.Int64
 	monitors  []*Client // guarded by the keyspace lock
+	blk       blocker   // parked clients of blocking commands (keyspace lock)
 
 	stats     serverStats
 	errStats  errorStats
