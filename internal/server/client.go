@@ -53,11 +53,13 @@ type Client struct {
 	lastTrim time.Time    // last query buffer trim check (connection goroutine)
 	// wake is set by the cron before it interrupts the client's blocked
 	// read to make it release an idle query buffer.
-	wake       atomic.Bool
-	killed     atomic.Bool
-	outMu      sync.Mutex // guards async output (monitor, pub/sub)
-	async      *outbox
-	multiCount int
+	wake     atomic.Bool
+	killed   atomic.Bool
+	outMu    sync.Mutex // guards async output (monitor, pub/sub)
+	async    *outbox
+	multi    *multiState  // open transaction (MULTI), nil outside one
+	dirtyCAS bool         // a WATCHed key changed
+	watched  []watchedKey // keys under WATCH
 	// blocked is the request of a client parked by a blocking command
 	// (guarded by the keyspace lock); pendingBlock is the connection
 	// goroutine's own copy, taken when the command returns.

@@ -254,7 +254,7 @@ func clientFlagsString(c *Client) string {
 	if c.flags&clientPubsub != 0 {
 		b = append(b, 'P')
 	}
-	if c.multiCount > 0 {
+	if c.multi != nil {
 		b = append(b, 'x')
 	}
 	if c.blocked != nil {
@@ -288,8 +288,8 @@ func appendClientInfo(b []byte, x *Ctx, c *Client) []byte {
 		cmd = c.lastCmd.FullName()
 	}
 	multi := int64(-1)
-	if c.multiCount > 0 {
-		multi = int64(c.multiCount)
+	if c.multi != nil {
+		multi = int64(len(c.multi.queue))
 	}
 	user := c.user
 	if user == "" {

@@ -64,7 +64,9 @@ func resetCommand(x *Ctx) {
 
 // resetHooks clears per-client state owned by later subsystems (MULTI,
 // tracking, pub/sub) on RESET.
-func (s *Server) resetHooks(x *Ctx) {}
+func (s *Server) resetHooks(x *Ctx) {
+	s.discardTransaction(x.c)
+}
 
 func selectCommand(x *Ctx) {
 	id, ok := parseInt(x.args[1])

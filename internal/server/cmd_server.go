@@ -117,6 +117,7 @@ func flushdbCommand(x *Ctx) {
 	if !flushFlags(x) {
 		return
 	}
+	x.s.touchAllWatched(x.db.ID, x.db, nil, x.now)
 	x.s.ks.Dirty += int64(x.db.Flush())
 	x.w.OK()
 }
@@ -124,6 +125,9 @@ func flushdbCommand(x *Ctx) {
 func flushallCommand(x *Ctx) {
 	if !flushFlags(x) {
 		return
+	}
+	for i := 0; i < x.s.ks.Count(); i++ {
+		x.s.touchAllWatched(i, x.s.ks.DB(i), nil, x.now)
 	}
 	x.s.ks.Dirty += int64(x.s.ks.FlushAll())
 	x.w.OK()
@@ -155,6 +159,8 @@ func swapdbCommand(x *Ctx) {
 		return
 	}
 	if a != b {
+		x.s.touchAllWatched(a, x.s.ks.DB(a), x.s.ks.DB(b), x.now)
+		x.s.touchAllWatched(b, x.s.ks.DB(b), x.s.ks.DB(a), x.now)
 		x.s.ks.Swap(a, b)
 		// Clients blocked in either database may now find their keys.
 		x.s.signalAllBlocked(a)

@@ -250,6 +250,7 @@ func (s *Server) removeClient(c *Client) {
 		s.removeMonitor(c)
 	}
 	s.unblock(c)
+	s.discardTransaction(c)
 	s.ks.Unlock()
 	s.clientsMu.Lock()
 	delete(s.clients, c.id)

@@ -43,7 +43,16 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if s.pause.wait(cmd) {
+	if rejectsOnOOM(c, cmd) && s.overMaxmemory() {
+		s.reject(c, cmd, errMaxMemory)
+		return
+	}
+	if c.multi != nil && queuesInMulti(cmd) {
+		s.queueCommand(c, cmd, args)
+		return
+	}
+	writes := cmd.Has(FlagWrite|FlagMayReplicate) || cmd.Name == "exec" && c.multi != nil && c.multi.writes
+	if s.pause.wait(cmd, writes) {
 		c.clock = time.Now() // the command waited: its clock reading is stale
 	}
 
@@ -110,6 +119,16 @@ func (s *Server) reject(c *Client, cmd *Command, msg string) {
 		s.ks.Lock()
 		cmd.stats.rejected++
 		s.ks.Unlock()
+	}
+	if c.multi != nil {
+		c.multi.dirtyExec = true
+	}
+	if cmd != nil && cmd.Parent == nil && cmd.Name == "exec" {
+		// A refused EXEC ends the transaction, as Redis's execCommandAbort.
+		s.ks.Lock()
+		s.discardTransaction(c)
+		s.ks.Unlock()
+		msg = "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
 	}
 	s.countError(msg)
 	c.w.Error(msg)

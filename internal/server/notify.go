@@ -6,6 +6,9 @@ import "github.com/peregrinedb/peregrine/internal/keyspace"
 // with the keyspace lock held. Notifications, WATCH, tracking, blocked
 // clients and propagation attach here as they are built.
 func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string) {
+	if len(s.watchers) > 0 {
+		s.touchWatched(db, key)
+	}
 	if len(s.blk.waiting) > 0 {
 		s.signalReady(db.ID, key)
 	}

@@ -66,14 +66,14 @@ func (p *pauseState) stopLocked() {
 }
 
 // wait blocks while a pause covers cmd; it reports whether it waited.
-func (p *pauseState) wait(cmd *Command) (waited bool) {
+func (p *pauseState) wait(cmd *Command, writes bool) (waited bool) {
 	for {
 		p.mu.Lock()
 		if !p.active {
 			p.mu.Unlock()
 			return waited
 		}
-		if p.writes && !cmd.Has(FlagWrite|FlagMayReplicate) {
+		if p.writes && !writes {
 			p.mu.Unlock()
 			return waited
 		}

@@ -52,8 +52,9 @@ type Server struct {
 	clientsMu sync.Mutex
 	clients   map[int64]*Client
 	nextID    atomic.Int64
-	monitors  []*Client // guarded by the keyspace lock
-	blk       blocker   // parked clients of blocking commands (keyspace lock)
+	monitors  []*Client              // guarded by the keyspace lock
+	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
+	blk       blocker                // parked clients of blocking commands (keyspace lock)
 
 	stats     serverStats
 	errStats  errorStats
@@ -150,7 +151,7 @@ func New(opts Options) (*Server, error) {
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
-		bitmapCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		bitmapCommands(), transactionCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
