@@ -85,13 +85,17 @@ func (db *DB) remove(key []byte) bool {
 // Set stores e under key, replacing any previous value (and its TTL unless
 // e carries one). It does not report the change: callers call Changed.
 func (db *DB) Set(key []byte, e Entry) *Entry {
-	p, _ := db.dict.Ref(string(key))
+	p, added := db.dict.Ref(string(key))
 	if p.Expire != 0 && e.Expire == 0 {
 		db.expires.DeleteBytes(key)
 	} else if p.Expire == 0 && e.Expire != 0 {
 		db.expires.Set(string(key), struct{}{})
 	}
 	*p = e
+	if added && db.ks.hook != nil {
+		// Redis reports every key creation as a "new" event (class n).
+		db.ks.hook(db, key, NotifyNew, "new")
+	}
 	return p
 }
 

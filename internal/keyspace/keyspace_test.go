@@ -33,7 +33,7 @@ func TestLazyExpiryDeletesAndReports(t *testing.T) {
 	if ks.Stats.ExpiredKeys != 1 || ks.Stats.Misses != 1 {
 		t.Fatalf("stats = %+v", ks.Stats)
 	}
-	if len(events) != 1 || events[0] != "0:k:expired" {
+	if len(events) != 2 || events[0] != "0:k:new" || events[1] != "0:k:expired" {
 		t.Fatalf("events = %v", events)
 	}
 }

@@ -57,6 +57,7 @@ type Client struct {
 	killed   atomic.Bool
 	outMu    sync.Mutex // guards async output (monitor, pub/sub)
 	async    *outbox
+	subs     clientSubs   // pub/sub subscriptions (keyspace lock)
 	multi    *multiState  // open transaction (MULTI), nil outside one
 	dirtyCAS bool         // a WATCHed key changed
 	watched  []watchedKey // keys under WATCH
@@ -77,6 +78,8 @@ type outbox struct {
 	buf    []byte
 	signal chan struct{}
 	closed bool
+	// softSince is when the pending output first passed the soft limit.
+	softSince time.Time
 }
 
 // push appends data; it returns false if the client exceeded limit bytes

@@ -66,6 +66,7 @@ func resetCommand(x *Ctx) {
 // tracking, pub/sub) on RESET.
 func (s *Server) resetHooks(x *Ctx) {
 	s.discardTransaction(x.c)
+	s.unsubscribeAll(x.c)
 }
 
 func selectCommand(x *Ctx) {

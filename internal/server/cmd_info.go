@@ -351,7 +351,6 @@ func (s *Server) infoPersistence(w *infoWriter) {
 
 // pubsubInfo reports the server-wide pub/sub counts for INFO stats
 // (channels, patterns, shard channels). Pub/sub wires its registry here.
-func (s *Server) pubsubInfo() (channels, patterns, shard int64) { return 0, 0, 0 }
 
 func (s *Server) infoStats(w *infoWriter) {
 	st := &s.stats

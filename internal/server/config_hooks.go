@@ -20,6 +20,9 @@ func (s *Server) loadLiveConfig() {
 	s.live.debugCommand.Store(&dbg)
 	s.live.latencyMonitor.Store(s.cfg.Int("latency-monitor-threshold"))
 	s.live.latencyTrack.Store(s.cfg.Bool("latency-tracking"))
+	s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
+	obuf := s.cfg.OutputBufferLimits()
+	s.live.obuf.Store(&obuf)
 	hz := s.cfg.Int("hz")
 	if hz < 1 {
 		hz = 1
@@ -44,6 +47,15 @@ func (s *Server) registerConfigHooks() {
 	intHook("timeout", &s.live.idleTimeout)
 	intHook("maxclients", &s.live.maxClients)
 	intHook("latency-monitor-threshold", &s.live.latencyMonitor)
+	s.cfg.OnApply("notify-keyspace-events", func(string) error {
+		s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
+		return nil
+	})
+	s.cfg.OnApply("client-output-buffer-limit", func(string) error {
+		obuf := s.cfg.OutputBufferLimits()
+		s.live.obuf.Store(&obuf)
+		return nil
+	})
 	s.cfg.OnApply("slowlog-max-len", func(v string) error {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		s.live.slowlogMax.Store(n)

@@ -251,6 +251,7 @@ func (s *Server) removeClient(c *Client) {
 	}
 	s.unblock(c)
 	s.discardTransaction(c)
+	s.unsubscribeAll(c)
 	s.ks.Unlock()
 	s.clientsMu.Lock()
 	delete(s.clients, c.id)

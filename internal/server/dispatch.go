@@ -79,9 +79,20 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
 		s.feedMonitors(c, args, start)
 	}
+	if cmd.Has(FlagPubsub) && cmd.Arity < 0 && cmd.Parent == nil && cmd.Name != "publish" && cmd.Name != "spublish" {
+		// (Un)subscribe confirmations are pushes: CLIENT REPLY OFF/SKIP
+		// does not silence them, as in Redis.
+		replyMark = c.w.Len()
+	}
 	s.applyReplyMode(c, replyMark)
 	s.stats.commands.Add(1)
 	c.pendingBlock = c.blocked
+	if c.async != nil && c.w.Len() > 0 {
+		// Subscribers' replies join their outbox under the lock, ahead of
+		// any message published after this command.
+		_ = c.send(c.w.Bytes())
+		c.w.Reset()
+	}
 	if len(s.blk.ready) > 0 {
 		s.serveReadyKeys()
 	}

@@ -12,4 +12,7 @@ func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string
 	if len(s.blk.waiting) > 0 {
 		s.signalReady(db.ID, key)
 	}
+	if f := s.live.notifyFlags.Load(); f != 0 {
+		s.notifyKeyspaceEvent(db.ID, key, class, event, f)
+	}
 }

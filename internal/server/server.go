@@ -54,6 +54,7 @@ type Server struct {
 	nextID    atomic.Int64
 	monitors  []*Client              // guarded by the keyspace lock
 	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
+	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 
 	stats     serverStats
@@ -93,7 +94,9 @@ type liveConfig struct {
 	protectedMode  atomic.Bool
 	debugCommand   atomic.Pointer[string]
 	latencyMonitor atomic.Int64
-	latencyTrack   atomic.Bool // latency-tracking
+	latencyTrack   atomic.Bool  // latency-tracking
+	notifyFlags    atomic.Int64 // notify-keyspace-events classes
+	obuf           atomic.Pointer[[3]config.OutputBufferLimit]
 }
 
 // serverStats are INFO stats counters.
@@ -151,7 +154,7 @@ func New(opts Options) (*Server, error) {
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
-		bitmapCommands(), transactionCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		bitmapCommands(), transactionCommands(), pubsubCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
