@@ -67,6 +67,7 @@ func resetCommand(x *Ctx) {
 func (s *Server) resetHooks(x *Ctx) {
 	s.discardTransaction(x.c)
 	s.unsubscribeAll(x.c)
+	s.disableTracking(x.c)
 }
 
 func selectCommand(x *Ctx) {

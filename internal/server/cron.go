@@ -39,6 +39,11 @@ func (s *Server) cron() {
 		for i := 0; i < s.ks.Count(); i++ {
 			s.ks.DB(i).RehashStep(100)
 		}
+		if s.track.bcastDirty {
+			// Keys expired by the cycle above, for BCAST clients.
+			s.track.bcastDirty = false
+			s.broadcastInvalidations(nil)
+		}
 		s.ks.Unlock()
 		s.trackOps()
 		s.wakeIdleClients()

@@ -60,7 +60,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	start := c.clock
 	x := Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
 	replyMark := c.w.Len()
+	s.track.current = c
 	s.call(&x, replyMark)
+	if c.tracking != nil {
+		s.afterTrackedCommand(c, cmd, args)
+	}
 	end := time.Now()
 	c.clock = end
 	dur := end.Sub(start)
@@ -85,6 +89,10 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		replyMark = c.w.Len()
 	}
 	s.applyReplyMode(c, replyMark)
+	if len(s.track.pending) > 0 || s.track.flushPen || s.track.bcastDirty {
+		s.trackingAfterCommand(c)
+	}
+	s.track.current = nil
 	s.stats.commands.Add(1)
 	c.pendingBlock = c.blocked
 	if c.async != nil && c.w.Len() > 0 {

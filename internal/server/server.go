@@ -55,6 +55,7 @@ type Server struct {
 	monitors  []*Client              // guarded by the keyspace lock
 	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
+	track     trackingRegistry       // client-side caching (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 
 	stats     serverStats
