@@ -47,6 +47,12 @@ func (s *Server) registerConfigHooks() {
 	intHook("timeout", &s.live.idleTimeout)
 	intHook("maxclients", &s.live.maxClients)
 	intHook("latency-monitor-threshold", &s.live.latencyMonitor)
+	s.cfg.OnApply("maxmemory", func(string) error {
+		if s.opts.OwnsProcess {
+			applyMemoryLimit(s.cfg.Uint("maxmemory"))
+		}
+		return nil
+	})
 	s.cfg.OnApply("notify-keyspace-events", func(string) error {
 		s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
 		return nil

@@ -39,6 +39,7 @@ func (s *Server) cron() {
 		for i := 0; i < s.ks.Count(); i++ {
 			s.ks.DB(i).RehashStep(100)
 		}
+		s.trackingLimit()
 		if s.track.bcastDirty {
 			// Keys expired by the cycle above, for BCAST clients.
 			s.track.bcastDirty = false

@@ -43,9 +43,23 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if rejectsOnOOM(c, cmd) && s.overMaxmemory() {
-		s.reject(c, cmd, errMaxMemory)
-		return
+	if s.cfg.Uint("maxmemory") != 0 {
+		// As Redis: evict before every command, refuse only those that
+		// may grow memory.
+		s.ks.Lock()
+		ok := s.performEvictions(c.clock.UnixMilli())
+		s.ks.Unlock()
+		if !ok && rejectsOnOOM(c, cmd) {
+			s.reject(c, cmd, errMaxMemory)
+			return
+		}
+	}
+	if s.stats.trackingClients.Load() > 0 {
+		// Keep the tracking table within tracking-table-max-keys before
+		// the command runs (or is queued), as Redis does.
+		s.ks.Lock()
+		s.trackingLimit()
+		s.ks.Unlock()
 	}
 	if c.multi != nil && queuesInMulti(cmd) {
 		s.queueCommand(c, cmd, args)

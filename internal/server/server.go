@@ -30,6 +30,10 @@ type Options struct {
 	// EphemeralPort makes "port 0" mean "any free port" (embedded use)
 	// instead of Redis's "no TCP listener".
 	EphemeralPort bool
+	// OwnsProcess lets the server tune process-wide runtime settings (the
+	// Go soft memory limit follows maxmemory); embedded servers share the
+	// process and leave them alone.
+	OwnsProcess bool
 }
 
 // Server is one Peregrine instance. Several can run in one process.
@@ -56,6 +60,7 @@ type Server struct {
 	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
 	track     trackingRegistry       // client-side caching (keyspace lock)
+	evict     evictState             // memory freed by eviction (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 
 	stats     serverStats
@@ -164,6 +169,9 @@ func New(opts Options) (*Server, error) {
 	s.latency.init()
 	s.loadLiveConfig()
 	s.registerConfigHooks()
+	if opts.OwnsProcess {
+		applyMemoryLimit(cfg.Uint("maxmemory"))
+	}
 	s.registerListenHooks()
 	s.registerOOMHooks()
 	s.recordStartupMemory()

@@ -289,6 +289,21 @@ func clientTrackinginfoCommand(x *Ctx) {
 	x.w.BulkStrings(t.prefixes)
 }
 
+// trackingLimit keeps the tracking table within tracking-table-max-keys
+// by forgetting keys at random, invalidating them for their readers.
+func (s *Server) trackingLimit() {
+	limit := int(s.cfg.Int("tracking-table-max-keys"))
+	if limit <= 0 {
+		return
+	}
+	for k := range s.track.keys {
+		if len(s.track.keys) <= limit {
+			return
+		}
+		s.trackingInvalidate([]byte(k), true)
+	}
+}
+
 // trackRead remembers the keys a readonly command read for a tracking
 // client (default mode), honouring OPTIN/OPTOUT and CLIENT CACHING.
 func (s *Server) trackRead(c *Client, cmd *Command, args [][]byte) {
