@@ -8,7 +8,7 @@ package server
 func replicationCommands() []*Command {
 	return []*Command{
 		spec("role", 1, "noscript loading stale fast", 0, 0, 0, "server", roleCommand).acl("@admin", "@dangerous"),
-		spec("wait", 3, "noscript", 0, 0, 0, "generic", waitCommand).acl("@connection"),
+		spec("wait", 3, "noscript", 0, 0, 0, "generic", waitCommand).onlyACL("@connection"),
 		spec("readonly", 1, "loading stale fast", 0, 0, 0, "cluster", clusterModeCommand).acl("@connection"),
 		spec("readwrite", 1, "loading stale fast", 0, 0, 0, "cluster", clusterModeCommand).acl("@connection"),
 	}
