@@ -21,6 +21,7 @@ func (s *Server) loadLiveConfig() {
 	s.live.latencyMonitor.Store(s.cfg.Int("latency-monitor-threshold"))
 	s.live.latencyTrack.Store(s.cfg.Bool("latency-tracking"))
 	s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
+	s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
 	obuf := s.cfg.OutputBufferLimits()
 	s.live.obuf.Store(&obuf)
 	hz := s.cfg.Int("hz")
@@ -48,6 +49,7 @@ func (s *Server) registerConfigHooks() {
 	intHook("maxclients", &s.live.maxClients)
 	intHook("latency-monitor-threshold", &s.live.latencyMonitor)
 	s.cfg.OnApply("maxmemory", func(string) error {
+		s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
 		if s.opts.OwnsProcess {
 			applyMemoryLimit(s.cfg.Uint("maxmemory"))
 		}

@@ -43,7 +43,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if s.cfg.Uint("maxmemory") != 0 {
+	if s.live.maxmemory.Load() != 0 {
 		// As Redis: evict before every command, refuse only those that
 		// may grow memory.
 		s.ks.Lock()

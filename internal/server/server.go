@@ -102,6 +102,7 @@ type liveConfig struct {
 	latencyMonitor atomic.Int64
 	latencyTrack   atomic.Bool  // latency-tracking
 	notifyFlags    atomic.Int64 // notify-keyspace-events classes
+	maxmemory      atomic.Uint64
 	obuf           atomic.Pointer[[3]config.OutputBufferLimit]
 }
 
