@@ -53,6 +53,9 @@ func (s *Server) registerConfigHooks() {
 		if s.opts.OwnsProcess {
 			applyMemoryLimit(s.cfg.Uint("maxmemory"))
 		}
+		// A lowered limit evicts at once, as in Redis (CONFIG SET runs
+		// under the keyspace lock).
+		s.performEvictions(nowMs())
 		return nil
 	})
 	s.cfg.OnApply("notify-keyspace-events", func(string) error {
