@@ -67,6 +67,7 @@ type Client struct {
 	// goroutine's own copy, taken when the command returns.
 	blocked      *blockState
 	pendingBlock *blockState
+	preBlock     []byte // replies produced before the blocking command
 	totalIn      atomic.Int64
 	totalOut     atomic.Int64
 	argvMem      int

@@ -290,7 +290,9 @@ func (x *Ctx) lookupByPattern(pattern, elem []byte) ([]byte, bool) {
 		return nil, false
 	}
 	if field != nil {
-		h, ok := e.Obj.(interface{ Get(field []byte) ([]byte, bool) })
+		h, ok := e.Obj.(interface {
+			Get(field []byte) ([]byte, bool)
+		})
 		if e.Type != keyspace.TypeHash || !ok {
 			return nil, false
 		}

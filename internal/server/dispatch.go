@@ -109,6 +109,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	s.track.current = nil
 	s.stats.commands.Add(1)
 	c.pendingBlock = c.blocked
+	if c.blocked != nil {
+		// From now on another client may serve this one and write its
+		// reply into c.w: move what is pending out of it under the lock.
+		c.preBlock = append(c.preBlock[:0], c.w.Bytes()...)
+		c.w.Reset()
+	}
 	if c.async != nil && c.w.Len() > 0 {
 		// Subscribers' replies join their outbox under the lock, ahead of
 		// any message published after this command.
