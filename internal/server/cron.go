@@ -40,6 +40,7 @@ func (s *Server) cron() {
 			s.ks.DB(i).RehashStep(100)
 		}
 		s.trackingLimit()
+		s.expireHashFieldsCycle(budget)
 		if s.track.bcastDirty {
 			// Keys expired by the cycle above, for BCAST clients.
 			s.track.bcastDirty = false

@@ -1,11 +1,12 @@
 package server
 
 import (
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -61,6 +62,8 @@ type Server struct {
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
 	track     trackingRegistry       // client-side caching (keyspace lock)
 	evict     evictState             // memory freed by eviction (keyspace lock)
+	rnd       *rand.Rand             // sampling commands' random source (keyspace lock)
+	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 
 	stats     serverStats
@@ -142,7 +145,7 @@ func New(opts Options) (*Server, error) {
 		logClose:  func() {},
 	}
 	var id [20]byte
-	_, _ = rand.Read(id[:])
+	_, _ = crand.Read(id[:])
 	s.runID = hex.EncodeToString(id[:])
 	s.logLevel.Set(parseLogLevel(cfg.String("loglevel")))
 	if opts.Logger != nil {
