@@ -29,9 +29,16 @@ func sortCommands() []*Command {
 	}
 }
 
-// sortKeys finds SORT's keys: the sorted key and the STORE destination.
+// sortKeys finds SORT's keys: the sorted key and the (last) STORE
+// destination.
 func sortKeys(args [][]byte) []int {
 	out := []int{1}
+	store := 0
+	defer func() {
+		if store > 0 {
+			out = append(out, store)
+		}
+	}()
 	for i := 2; i < len(args); i++ {
 		switch {
 		case eqFold(args[i], "limit"):
@@ -39,7 +46,7 @@ func sortKeys(args [][]byte) []int {
 		case eqFold(args[i], "get"), eqFold(args[i], "by"):
 			i++
 		case eqFold(args[i], "store") && i+1 < len(args):
-			out = append(out, i+1)
+			store = i + 1
 			i++
 		}
 	}
