@@ -32,13 +32,7 @@ func sortCommands() []*Command {
 // sortKeys finds SORT's keys: the sorted key and the (last) STORE
 // destination.
 func sortKeys(args [][]byte) []int {
-	out := []int{1}
 	store := 0
-	defer func() {
-		if store > 0 {
-			out = append(out, store)
-		}
-	}()
 	for i := 2; i < len(args); i++ {
 		switch {
 		case eqFold(args[i], "limit"):
@@ -50,7 +44,10 @@ func sortKeys(args [][]byte) []int {
 			i++
 		}
 	}
-	return out
+	if store > 0 {
+		return []int{1, store}
+	}
+	return []int{1}
 }
 
 func sortCommand(x *Ctx)   { x.sortGeneric(false) }
