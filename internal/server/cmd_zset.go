@@ -72,8 +72,31 @@ func (x *Ctx) zsetLimits() (int, int) {
 	return int(x.cfgInt("zset-max-listpack-entries")), int(x.cfgInt("zset-max-listpack-value"))
 }
 
-// Score parsing: Redis's strtod rules, NaN rejected.
-func parseScore(b []byte) (float64, bool) { return parseFloat(b) }
+// parseScore parses a score as Redis's getDoubleFromObject does: strtod
+// rules, NaN rejected, and a value that overflows (or underflows to zero)
+// rejected rather than rounded.
+func parseScore(b []byte) (float64, bool) {
+	f, ok := parseFloat(b)
+	if !ok {
+		return 0, false
+	}
+	if math.IsInf(f, 0) || f == 0 {
+		// An explicit infinity or zero is fine; one produced by range
+		// overflow or underflow is not.
+		if _, err := strconv.ParseFloat(string(b), 64); err != nil {
+			var s = string(b)
+			if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+				s = s[1:]
+			}
+			switch s {
+			case "inf", "Inf", "INF", "infinity", "Infinity", "INFINITY":
+				return f, true
+			}
+			return 0, false
+		}
+	}
+	return f, true
+}
 
 func zaddCommand(x *Ctx) { x.zaddGeneric(false) }
 
@@ -1043,7 +1066,7 @@ func zsetopCommand(x *Ctx) {
 		case op != "diff" && !card && left >= int(n)+1 && eqFold(a, "weights"):
 			j++
 			for i := range srcs {
-				w, ok := parseFloat(x.args[j])
+				w, ok := parseScore(x.args[j])
 				if !ok {
 					x.Err(errWeightFloat)
 					return
