@@ -164,7 +164,7 @@ func New(opts Options) (*Server, error) {
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
-		bitmapCommands(), sortCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err

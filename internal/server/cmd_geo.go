@@ -1,0 +1,250 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Geospatial indexes: points stored in a sorted set, scored by the 52-bit
+// interleaved geohash of their coordinates, as Redis does (so GEO keys are
+// ordinary sorted sets). GEOADD, GEOPOS, GEODIST and GEOHASH for now; the
+// radius searches come later.
+
+const (
+	geoLonMin   = -180.0
+	geoLonMax   = 180.0
+	geoLatMin   = -85.05112878
+	geoLatMax   = 85.05112878
+	geoStep     = 26
+	earthRadius = 6372797.560856
+)
+
+func geoCommands() []*Command {
+	return []*Command{
+		spec("geoadd", -5, "write denyoom", 1, 1, 1, "geo", geoaddCommand),
+		spec("geopos", -2, "readonly", 1, 1, 1, "geo", geoposCommand),
+		spec("geodist", -4, "readonly", 1, 1, 1, "geo", geodistCommand),
+		spec("geohash", -2, "readonly", 1, 1, 1, "geo", geohashCommand),
+	}
+}
+
+// spread puts the low 32 bits of v in the even bit positions.
+func spread(v uint64) uint64 {
+	v &= 0xffffffff
+	v = (v | v<<16) & 0x0000ffff0000ffff
+	v = (v | v<<8) & 0x00ff00ff00ff00ff
+	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v<<2) & 0x3333333333333333
+	v = (v | v<<1) & 0x5555555555555555
+	return v
+}
+
+// squash is spread's inverse: the even bits of v.
+func squash(v uint64) uint64 {
+	v &= 0x5555555555555555
+	v = (v | v>>1) & 0x3333333333333333
+	v = (v | v>>2) & 0x0f0f0f0f0f0f0f0f
+	v = (v | v>>4) & 0x00ff00ff00ff00ff
+	v = (v | v>>8) & 0x0000ffff0000ffff
+	v = (v | v>>16) & 0x00000000ffffffff
+	return v
+}
+
+// geoEncode interleaves the cell indexes of lon/lat in the given ranges
+// (latitude in the even bits).
+func geoEncode(lon, lat, latMin, latMax float64) uint64 {
+	latOff := (lat - latMin) / (latMax - latMin) * (1 << geoStep)
+	lonOff := (lon - geoLonMin) / (geoLonMax - geoLonMin) * (1 << geoStep)
+	return spread(uint64(uint32(latOff))) | spread(uint64(uint32(lonOff)))<<1
+}
+
+// geoDecode returns the centre of the cell a score names.
+func geoDecode(score float64) (lon, lat float64) {
+	bits := uint64(score)
+	ilat, ilon := squash(bits), squash(bits>>1)
+	latScale, lonScale := geoLatMax-geoLatMin, geoLonMax-geoLonMin
+	lat0 := geoLatMin + float64(ilat)/(1<<geoStep)*latScale
+	lat1 := geoLatMin + float64(ilat+1)/(1<<geoStep)*latScale
+	lon0 := geoLonMin + float64(ilon)/(1<<geoStep)*lonScale
+	lon1 := geoLonMin + float64(ilon+1)/(1<<geoStep)*lonScale
+	lon = math.Max(geoLonMin, math.Min(geoLonMax, (lon0+lon1)/2))
+	lat = math.Max(geoLatMin, math.Min(geoLatMax, (lat0+lat1)/2))
+	return
+}
+
+func degRad(a float64) float64 { return a * (math.Pi / 180.0) }
+
+// geoDistance is the haversine distance in meters, as Redis computes it.
+func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
+	v := math.Sin((degRad(lon2) - degRad(lon1)) / 2)
+	if v == 0 {
+		return earthRadius * math.Abs(degRad(lat2)-degRad(lat1))
+	}
+	la1, la2 := degRad(lat1), degRad(lat2)
+	u := math.Sin((la2 - la1) / 2)
+	a := u*u + math.Cos(la1)*math.Cos(la2)*v*v
+	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+}
+
+func geoaddCommand(x *Ctx) {
+	var nx, xx bool
+	i := 2
+	var opts [][]byte
+	for ; i < len(x.args); i++ {
+		switch {
+		case eqFold(x.args[i], "nx"):
+			nx = true
+		case eqFold(x.args[i], "xx"):
+			xx = true
+		case eqFold(x.args[i], "ch"):
+		default:
+			goto parsed
+		}
+		opts = append(opts, x.args[i])
+	}
+parsed:
+	if (len(x.args)-i)%3 != 0 || nx && xx {
+		x.Err(errSyntax)
+		return
+	}
+	zargs := [][]byte{[]byte("zadd"), x.args[1]}
+	zargs = append(zargs, opts...)
+	for ; i < len(x.args); i += 3 {
+		lon, ok1 := parseScore(x.args[i])
+		lat, ok2 := parseScore(x.args[i+1])
+		if !ok1 || !ok2 {
+			x.Err(errNotFloat)
+			return
+		}
+		if lon < geoLonMin || lon > geoLonMax || lat < geoLatMin || lat > geoLatMax {
+			x.Err(fmt.Sprintf("ERR invalid longitude,latitude pair %f,%f", lon, lat))
+			return
+		}
+		bits := geoEncode(lon, lat, geoLatMin, geoLatMax)
+		zargs = append(zargs, strconv.AppendUint(nil, bits, 10), x.args[i+2])
+	}
+	// GEOADD is a ZADD of the encoded scores, as in Redis.
+	inner := *x
+	inner.args = zargs
+	inner.zaddGeneric(false)
+	x.failed = inner.failed
+}
+
+func geoposCommand(x *Ctx) {
+	z, ok := x.zsetRead(x.args[1])
+	if !ok {
+		return
+	}
+	x.w.Array(len(x.args) - 2)
+	for _, m := range x.args[2:] {
+		var s float64
+		found := false
+		if z != nil {
+			s, found = z.Score(m)
+		}
+		if !found {
+			x.w.NullArray()
+			continue
+		}
+		lon, lat := geoDecode(s)
+		x.w.Array(2)
+		x.replyHumanDouble(lon)
+		x.replyHumanDouble(lat)
+	}
+}
+
+// replyHumanDouble writes f in Redis's human form: a bulk string in RESP2,
+// a double in RESP3.
+func (x *Ctx) replyHumanDouble(f float64) {
+	s := humanFloat(f)
+	if x.w.Proto >= 3 {
+		x.w.Raw([]byte("," + s + "\r\n"))
+		return
+	}
+	x.w.BulkString(s)
+}
+
+// humanFloat formats as Redis's "%.17Lf" with trailing zeros removed.
+func humanFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 17, 64)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+func geodistCommand(x *Ctx) {
+	toMeter := 1.0
+	if len(x.args) == 5 {
+		switch strings.ToLower(string(x.args[4])) {
+		case "m":
+		case "km":
+			toMeter = 1000
+		case "ft":
+			toMeter = 0.3048
+		case "mi":
+			toMeter = 1609.34
+		default:
+			x.Err("ERR unsupported unit provided. please use M, KM, FT, MI")
+			return
+		}
+	} else if len(x.args) > 5 {
+		x.Err(errSyntax)
+		return
+	}
+	z, ok := x.zsetRead(x.args[1])
+	if !ok {
+		return
+	}
+	if z == nil {
+		x.w.Null()
+		return
+	}
+	s1, ok1 := z.Score(x.args[2])
+	s2, ok2 := z.Score(x.args[3])
+	if !ok1 || !ok2 {
+		x.w.Null()
+		return
+	}
+	lon1, lat1 := geoDecode(s1)
+	lon2, lat2 := geoDecode(s2)
+	x.w.BulkString(strconv.FormatFloat(geoDistance(lon1, lat1, lon2, lat2)/toMeter, 'f', 4, 64))
+}
+
+func geohashCommand(x *Ctx) {
+	const alphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
+	z, ok := x.zsetRead(x.args[1])
+	if !ok {
+		return
+	}
+	x.w.Array(len(x.args) - 2)
+	for _, m := range x.args[2:] {
+		var s float64
+		found := false
+		if z != nil {
+			s, found = z.Score(m)
+		}
+		if !found {
+			x.w.Null()
+			continue
+		}
+		lon, lat := geoDecode(s)
+		// The standard geohash uses latitudes -90..90.
+		bits := geoEncode(lon, lat, -90, 90)
+		var buf [11]byte
+		for i := 0; i < 11; i++ {
+			idx := 0
+			if i < 10 {
+				idx = int(bits>>(52-uint((i+1)*5))) & 0x1f
+			}
+			buf[i] = alphabet[idx]
+		}
+		x.w.Bulk(buf[:])
+	}
+}
