@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
+	"sync/atomic"
 
 	"github.com/peregrinedb/peregrine/internal/resp"
 	lua "github.com/yuin/gopher-lua"
@@ -32,6 +33,7 @@ func (s *Script) Body() []byte { return s.body }
 type Eval struct {
 	shared  *Shared
 	vm      *vm
+	kill    atomic.Bool
 	scripts map[[20]byte]*Script
 	// bodyBytes is the memory the cached script bodies take.
 	bodyBytes int64
@@ -39,7 +41,9 @@ type Eval struct {
 
 // NewEval builds the EVAL engine.
 func NewEval(shared *Shared) *Eval {
-	return &Eval{shared: shared, vm: newVM(shared, false), scripts: map[[20]byte]*Script{}}
+	e := &Eval{shared: shared, scripts: map[[20]byte]*Script{}}
+	e.vm = newVM(shared, false, &e.kill)
+	return e
 }
 
 // Lookup finds a cached script by its SHA1 in hexadecimal (either case).
@@ -123,7 +127,7 @@ func (e *Eval) VMMemory() int64 { return e.vm.memoryEstimate() }
 // Flush empties the cache and starts a fresh Lua state (SCRIPT FLUSH).
 func (e *Eval) Flush() {
 	e.vm.close()
-	e.vm = newVM(e.shared, false)
+	e.vm = newVM(e.shared, false, &e.kill)
 	e.scripts = map[[20]byte]*Script{}
 	e.bodyBytes = 0
 }
@@ -133,8 +137,12 @@ func (e *Eval) Run(host Host, s *Script, keys, args [][]byte, w *resp.Writer) {
 	e.vm.execute(host, s.hex, s.fn, keys, args, w)
 }
 
-// Kill asks the running script to stop (safe from any goroutine).
-func (e *Eval) Kill() { e.vm.Kill() }
+// Kill asks the running script to stop. It may be called from any
+// goroutine; the script stops within a few thousand instructions (one busy
+// in a command it called stops when the command returns). Whether the
+// script may be killed is the caller's decision. A request made while no
+// script runs is forgotten when the next one starts.
+func (e *Eval) Kill() { e.kill.Store(true) }
 
 // ScriptFlags returns the flags the shebang of an EVAL body declares, for
 // a script not compiled yet (its error is ignored: EVAL reports it).

@@ -119,9 +119,9 @@ func TestEvalKeysArgvAndResp3(t *testing.T) {
 		t.Fatalf("keys/argv: %q", got)
 	}
 	checks := []struct {
-		body        string
-		proto       int
-		want        string
+		body  string
+		proto int
+		want  string
 	}{
 		{"redis.setresp(3); return redis.call('hgetall','h')", 3, "%1\r\n$1\r\nf\r\n$1\r\nv\r\n"},
 		{"redis.setresp(3); return redis.call('hgetall','h')", 2, "*2\r\n$1\r\nf\r\n$1\r\nv\r\n"},

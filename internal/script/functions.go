@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/peregrinedb/peregrine/internal/resp"
@@ -98,12 +99,15 @@ type loadState struct {
 type Functions struct {
 	shared *Shared
 	vm     *vm
+	kill   atomic.Bool
 	cur    *libSet
 }
 
 // NewFunctions builds the function engine.
 func NewFunctions(shared *Shared) *Functions {
-	return &Functions{shared: shared, vm: newVM(shared, true), cur: newLibSet()}
+	f := &Functions{shared: shared, cur: newLibSet()}
+	f.vm = newVM(shared, true, &f.kill)
+	return f
 }
 
 // Lookup finds a function by name, case-insensitively.
@@ -446,5 +450,5 @@ func (f *Functions) Run(host Host, fn *Function, keys, args [][]byte, w *resp.Wr
 	f.vm.execute(host, fn.name, fn.fn, keys, args, w)
 }
 
-// Kill asks the running function to stop (safe from any goroutine).
-func (f *Functions) Kill() { f.vm.Kill() }
+// Kill asks the running function to stop (see Eval.Kill).
+func (f *Functions) Kill() { f.kill.Store(true) }

@@ -5,12 +5,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Kill asks the running script to stop. It may be called from any
-// goroutine; the script stops within a few thousand instructions (a
-// script blocked in a command it called stops when the command returns).
-// Deciding whether the script may be killed is the caller's business.
-func (v *vm) Kill() { v.killReq.Store(true) }
-
 // execute runs fn with keys and args and writes its reply (or its error)
 // to w. In EVAL mode the arguments are the KEYS and ARGV globals; a
 // function gets them as its two parameters.

@@ -110,7 +110,7 @@ func (v *vm) openLibraries() {
 
 // memoryEstimate is a rough figure for the Lua state's memory (INFO
 // used_memory_lua and friends): a fresh state plus the compiled code.
-func (v *vm) memoryEstimate() int64 { return 32 << 10 + v.codeBytes }
+func (v *vm) memoryEstimate() int64 { return 32<<10 + v.codeBytes }
 
 // overrideBuiltins replaces the base and table functions whose gopher-lua
 // behaviour differs from Redis's Lua, or that must see through read-only

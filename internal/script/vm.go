@@ -87,7 +87,7 @@ type vm struct {
 	load *loadState
 	// killReq is set by Kill from another goroutine; the VM notices it at
 	// its next tick. aborted is the reason a run was stopped.
-	killReq  atomic.Bool
+	killReq  *atomic.Bool
 	aborted  string
 	deadline time.Time // FUNCTION LOAD time limit (zero: none)
 
@@ -171,7 +171,7 @@ func (v *vm) resetAbort() {
 // newVM builds a sandboxed state. In function mode the redis API lacks
 // the EVAL-only debugger calls and the state gets the library-loading
 // machinery.
-func newVM(shared *Shared, funcMode bool) *vm {
+func newVM(shared *Shared, funcMode bool, killReq *atomic.Bool) *vm {
 	L := lua.NewState(lua.Options{
 		SkipOpenLibs:        true,
 		CallStackSize:       luaMaxCalls,
@@ -183,6 +183,7 @@ func newVM(shared *Shared, funcMode bool) *vm {
 		L:        L,
 		shared:   shared,
 		funcMode: funcMode,
+		killReq:  killReq,
 		closed:   make(chan struct{}),
 		realOf:   map[*lua.LTable]*lua.LTable{},
 		proxyOf:  map[*lua.LTable]*lua.LTable{},

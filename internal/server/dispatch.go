@@ -47,6 +47,10 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, errMaxMemory)
 		return
 	}
+	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
+		s.reject(c, cmd, s.busyError())
+		return
+	}
 	if c.multi != nil && queuesInMulti(cmd) {
 		s.queueCommand(c, cmd, args)
 		return
@@ -57,6 +61,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 
 	s.ks.Lock()
+	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
+		// A script went busy while this command waited for the lock.
+		s.ks.Unlock()
+		s.reject(c, cmd, s.busyError())
+		return
+	}
 	start := c.clock
 	x := Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
 	replyMark := c.w.Len()
@@ -93,7 +103,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		_ = c.send(c.w.Bytes())
 		c.w.Reset()
 	}
-	if len(s.blk.ready) > 0 {
+	if len(s.blk.ready) > 0 && !s.scriptBusy() {
 		s.serveReadyKeys()
 	}
 	s.ks.Unlock()

@@ -56,6 +56,7 @@ type Server struct {
 	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
+	scripting scripting              // Lua engines and the running script (script_call.go)
 
 	stats     serverStats
 	errStats  errorStats
@@ -150,15 +151,17 @@ func New(opts Options) (*Server, error) {
 	}
 	s.ks = keyspace.New(int(cfg.Int("databases")))
 	s.ks.SetHook(s.keyChanged)
-	s.ks.SetExpiryPaused(s.pause.isActive)
+	s.ks.SetExpiryPaused(s.expiryPaused)
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 		bitmapCommands(), transactionCommands(), pubsubCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		scriptCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
 	}
+	s.initScripting()
 	s.slowlog.init()
 	s.latency.init()
 	s.loadLiveConfig()
@@ -213,6 +216,7 @@ func (s *Server) Close() error {
 func (s *Server) shutdown(code int) {
 	s.shutdownOnce.Do(func() {
 		s.exitCode = code
+		s.stopScriptForShutdown()
 		s.closeListeners()
 		close(s.cronStop)
 		s.clientsMu.Lock()
