@@ -11,7 +11,7 @@ import (
 
 // argError raises Lua's "bad argument #n to 'fname' (msg)".
 func argError(L *lua.LState, n int, fname, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+	luaError(L, "bad argument #%d to '%s' (%s)", n, fname, msg)
 }
 
 // typeName is luaL_typename: "no value" for a missing argument.

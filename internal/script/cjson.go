@@ -162,7 +162,7 @@ func (c *cjsonConfig) encode(L *lua.LState) int {
 }
 
 func (c *cjsonConfig) fail(L *lua.LState, val lua.LValue, reason string) {
-	L.RaiseError("Cannot serialise %s: %s", val.Type().String(), reason)
+	luaError(L, "Cannot serialise %s: %s", val.Type().String(), reason)
 }
 
 func (c *cjsonConfig) appendValue(L *lua.LState, buf []byte, val lua.LValue, depth int) []byte {
@@ -185,7 +185,7 @@ func (c *cjsonConfig) appendValue(L *lua.LState, buf []byte, val lua.LValue, dep
 	case *lua.LTable:
 		depth++
 		if depth > c.encodeMaxDepth {
-			L.RaiseError("Cannot serialise, excessive nesting (%d)", depth)
+			luaError(L, "Cannot serialise, excessive nesting (%d)", depth)
 		}
 		n := c.arrayLength(L, x)
 		if n > 0 {
@@ -365,7 +365,7 @@ func (c *cjsonConfig) decode(L *lua.LState) int {
 	}
 	data := checkStringArg(L, 1, "decode")
 	if len(data) >= 2 && (data[0] == 0 || data[1] == 0) {
-		L.RaiseError("JSON parser does not support UTF-16 or UTF-32")
+		luaError(L, "JSON parser does not support UTF-16 or UTF-32")
 	}
 	p := &jsonParser{L: L, cfg: c, data: data}
 	var tok jsonToken
@@ -384,7 +384,7 @@ func (p *jsonParser) throw(expected string, tok *jsonToken) {
 	if tok.typ == tError {
 		found = tok.str
 	}
-	p.L.RaiseError("Expected %s but found %s at character %d", expected, found, tok.index+1)
+	luaError(p.L, "Expected %s but found %s at character %d", expected, found, tok.index+1)
 }
 
 func (p *jsonParser) setError(tok *jsonToken, msg string) {
@@ -594,7 +594,7 @@ func (p *jsonParser) unicodeEscape(sb []byte) ([]byte, bool) {
 func (p *jsonParser) descend() {
 	p.depth++
 	if p.depth > p.cfg.decodeMaxDepth {
-		p.L.RaiseError("Found too many nested data structures (%d) at character %d", p.depth, p.ptr)
+		luaError(p.L, "Found too many nested data structures (%d) at character %d", p.depth, p.ptr)
 	}
 }
 

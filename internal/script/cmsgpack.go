@@ -358,9 +358,9 @@ func mpUnpackFull(L *lua.LState, limit, offset int64) int {
 	s := checkStringArg(L, 1, "unpack")
 	decodeAll := limit == 0 && offset == 0
 	if offset < 0 || limit < 0 {
-		L.RaiseError("Invalid request to unpack with offset of %d and limit of %d.", int32(offset), int32(len(s)))
+		luaError(L, "Invalid request to unpack with offset of %d and limit of %d.", int32(offset), int32(len(s)))
 	} else if offset > int64(len(s)) {
-		L.RaiseError("Start offset %d greater than input length %d.", int32(offset), int32(len(s)))
+		luaError(L, "Start offset %d greater than input length %d.", int32(offset), int32(len(s)))
 	}
 	if decodeAll {
 		limit = math.MaxInt32
@@ -372,9 +372,9 @@ func mpUnpackFull(L *lua.LState, limit, offset int64) int {
 		v := c.decode()
 		switch c.err {
 		case mpErrEOF:
-			L.RaiseError("Missing bytes in input.")
+			luaError(L, "Missing bytes in input.")
 		case mpErrBadFmt:
-			L.RaiseError("Bad data format in input.")
+			luaError(L, "Bad data format in input.")
 		}
 		L.Push(v)
 	}

@@ -50,7 +50,7 @@ func (v *vm) handleError(L *lua.LState) int {
 		msg := "nil"
 		switch s := obj.(type) {
 		case lua.LString:
-			msg = string(s)
+			msg = fixArgErrorName(string(s))
 			if v.aborted == "" && level == 1 && ok {
 				msg = v.translateRuntimeError(L, dbg, msg)
 			}
@@ -71,6 +71,37 @@ func (v *vm) handleError(L *lua.LState) int {
 		t.RawSetString("line", lua.LNumber(line))
 	}
 	L.Push(t)
+	return 1
+}
+
+// reArgError matches gopher-lua's argument errors, which leave the
+// function name unquoted.
+var reArgError = regexp.MustCompile(`bad argument #(-?\d+) to ([^' (][^ (]*) \(`)
+
+// fixArgErrorName quotes the function name of an argument error as Lua
+// does ("bad argument #1 to 'floor' (...)").
+func fixArgErrorName(msg string) string {
+	if !strings.Contains(msg, "bad argument #") {
+		return msg
+	}
+	return reArgError.ReplaceAllString(msg, "bad argument #$1 to '$2' (")
+}
+
+// handleLoadError is the message handler of a library's load run: it
+// only rewrites VM messages in Lua's wording (FUNCTION LOAD reports the
+// raw error, without a location suffix).
+func (v *vm) handleLoadError(L *lua.LState) int {
+	obj := L.Get(1)
+	if s, ok := obj.(lua.LString); ok && v.aborted == "" {
+		msg := fixArgErrorName(string(s))
+		if dbg, ok := L.GetStack(1); ok {
+			if _, err := L.GetInfo("S", dbg, lua.LNil); err == nil && dbg.What != "G" {
+				msg = v.translateRuntimeError(L, dbg, msg)
+			}
+		}
+		obj = lua.LString(msg)
+	}
+	L.Push(obj)
 	return 1
 }
 
@@ -444,8 +475,12 @@ var (
 
 func syntaxWording(what string) string {
 	switch what {
-	case "syntax error", "parse error":
+	case "syntax error":
 		return "unexpected symbol"
+	case "parse error":
+		// gopher-lua's only "parse error": an expression used as a
+		// statement without being a call, where Lua expects '='.
+		return "'=' expected"
 	case "unterminated string":
 		return "unfinished string"
 	}

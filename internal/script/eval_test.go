@@ -76,7 +76,7 @@ func TestEvalErrors(t *testing.T) {
 		{"return #nil", "-ERR user_script:1: attempt to get length of a nil value script: %s, on @user_script:1.\r\n"},
 		{"return loadstring(string.dump(function() return 1 end))()", "-ERR user_script:1: attempt to call a nil value script: %s, on @user_script:1.\r\n"},
 		{"redis.call = function() return 1 end", "-ERR user_script:1: Attempt to modify a readonly table script: %s, on @user_script:1.\r\n"},
-		{"setmetatable(_G, {})", "-ERR user_script:1: Attempt to modify a readonly table script: %s, on @user_script:1.\r\n"},
+		{"setmetatable(_G, {})", "-ERR Attempt to modify a readonly table script: %s, on @user_script:1.\r\n"},
 		{"local g = getmetatable(_G)\ng.__index = {}", "-ERR user_script:2: Attempt to modify a readonly table script: %s, on @user_script:2.\r\n"},
 		{"_G = {}", "-ERR user_script:1: Attempt to modify a readonly table script: %s, on @user_script:1.\r\n"},
 		{"cjson.encode = function() return 1 end", "-ERR user_script:1: Attempt to modify a readonly table script: %s, on @user_script:1.\r\n"},

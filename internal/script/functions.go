@@ -195,7 +195,7 @@ func (v *vm) loadLibrary(host Host, lib *Library, code []byte, timeout time.Dura
 		v.resetAbort()
 	}()
 	L.Push(fn)
-	if err := L.PCall(0, 0, nil); err != nil {
+	if err := L.PCall(0, 0, v.loadHandler); err != nil {
 		var msg string
 		switch {
 		case v.aborted != "":

@@ -42,7 +42,9 @@ func (v *vm) openLibraries() {
 	}
 	G := L.G.Global
 	v.realG = G
-	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "_GOPHER_LUA_VERSION"} {
+	// Redis 7.0.15 also removed getfenv, setfenv and newproxy.
+	for _, name := range []string{"dofile", "loadfile", "print", "_printregs", "module", "require", "_GOPHER_LUA_VERSION",
+		"getfenv", "setfenv", "newproxy"} {
 		G.RawSetString(name, lua.LNil)
 	}
 	v.overrideBuiltins(G)
@@ -76,6 +78,14 @@ func (v *vm) openLibraries() {
 		G.RawSetString(name, v.protect(G.RawGetString(name).(*lua.LTable)))
 	}
 	v.withMissingError(G)
+	// getmetatable('') shows a view whose __index is the library's proxy
+	// (the VM itself uses sm, whose __index is the real library, for speed).
+	smView := L.CreateTable(0, 1)
+	smView.RawSetString("__index", G.RawGetString("string"))
+	v.metaView = map[*lua.LTable]*lua.LTable{sm: v.protect(smView)}
+	if !v.funcMode {
+		G.RawSetString("__redis__err__handler", v.errHandler)
+	}
 
 	if !v.funcMode {
 		v.env = v.protect(G)
@@ -92,7 +102,9 @@ func (v *vm) openLibraries() {
 	}
 	v.envMeta = v.env.Metatable.(*lua.LTable)
 	v.envMeta.RawSetString("__index", G)
-	G.RawSetString("_G", v.env)
+	// _G is the (read-only) real globals table, also for functions, whose
+	// own globals are the empty table in front of it.
+	G.RawSetString("_G", v.protect(G))
 	L.Env = v.env
 
 	if v.funcMode {
@@ -136,7 +148,7 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 			return 0
 		}
 		L.Push(lua.LNumber(i))
-		L.Push(val)
+		L.Push(v.outward(val))
 		return 2
 	})
 	G.RawSetString("ipairs", L.NewFunction(func(L *lua.LState) int {
@@ -147,22 +159,22 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		return 3
 	}))
 	set(G, "rawget", func(L *lua.LState) int {
-		t := v.unwrap(L.CheckTable(1))
-		L.Push(t.RawGet(L.CheckAny(2)))
+		t := v.unwrap(checkTableArg(L, 1, "rawget"))
+		L.Push(v.outward(t.RawGet(L.CheckAny(2))))
 		return 1
 	})
 	set(G, "rawset", func(L *lua.LState) int {
 		t := L.CheckTable(1)
 		k, val := L.CheckAny(2), L.CheckAny(3)
 		if v.readonly(t) {
-			L.RaiseError("Attempt to modify a readonly table")
+			readonlyError(L)
 		}
 		switch n := k.(type) {
 		case *lua.LNilType:
-			L.RaiseError("table index is nil")
+			luaError(L, "table index is nil")
 		case lua.LNumber:
 			if math.IsNaN(float64(n)) {
-				L.RaiseError("table index is NaN")
+				luaError(L, "table index is NaN")
 			}
 		}
 		t.RawSet(k, val)
@@ -173,13 +185,13 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		t := L.CheckTable(1)
 		mt := L.Get(2)
 		if _, ok := mt.(*lua.LTable); !ok && mt != lua.LNil {
-			L.ArgError(2, "nil or table expected")
+			argError(L, 2, "setmetatable", "nil or table expected")
 		}
 		if v.readonly(t) {
-			L.RaiseError("Attempt to modify a readonly table")
+			readonlyError(L)
 		}
 		if old, ok := t.Metatable.(*lua.LTable); ok && old.RawGetString("__metatable") != lua.LNil {
-			L.RaiseError("cannot change a protected metatable")
+			luaError(L, "cannot change a protected metatable")
 		}
 		t.Metatable = mt
 		L.SetTop(1)
@@ -196,6 +208,8 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		switch {
 		case !ok:
 			L.Push(lua.LNil)
+		case v.metaView[mt] != nil:
+			L.Push(v.metaView[mt])
 		case mt.RawGetString("__metatable") != lua.LNil:
 			L.Push(mt.RawGetString("__metatable"))
 		case ro || v.readonly(mt):
@@ -203,42 +217,6 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		default:
 			L.Push(mt)
 		}
-		return 1
-	})
-	set(G, "getfenv", func(L *lua.LState) int {
-		var env lua.LValue
-		switch f := L.Get(1).(type) {
-		case *lua.LFunction:
-			env = f.Env
-		default:
-			level := 1
-			if n, ok := f.(lua.LNumber); ok {
-				level = int(n)
-			}
-			if level == 0 {
-				env = L.Env
-			} else if dbg, ok := L.GetStack(level); ok {
-				if fnv, err := L.GetInfo("f", dbg, lua.LNil); err == nil {
-					if fn, ok := fnv.(*lua.LFunction); ok {
-						env = fn.Env
-					}
-				}
-				L.Pop(1)
-			} else {
-				L.ArgError(1, "invalid level")
-			}
-		}
-		if t, ok := env.(*lua.LTable); ok && (t == v.realG || v.readonly(t)) {
-			if t == v.realG {
-				env = v.env
-			} else {
-				env = v.protect(t)
-			}
-		}
-		if env == nil {
-			env = lua.LNil
-		}
-		L.Push(env)
 		return 1
 	})
 	set(G, "unpack", func(L *lua.LState) int {
@@ -250,7 +228,7 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		}
 		n := j - i + 1
 		if n <= 0 || n >= luaMaxCStack {
-			L.RaiseError("too many results to unpack")
+			luaError(L, "too many results to unpack")
 		}
 		for k := i; k <= j; k++ {
 			L.Push(t.RawGetInt(k))
@@ -331,7 +309,7 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		orig := tbl.RawGetString(name).(*lua.LFunction)
 		tbl.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
 			if t, ok := L.Get(1).(*lua.LTable); ok && v.readonly(t) {
-				L.RaiseError("Attempt to modify a readonly table")
+				readonlyError(L)
 			}
 			return orig.GFunction(L)
 		}))
@@ -352,12 +330,15 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 		wrapRead(name)
 	}
 	set(tbl, "concat", v.tableConcat)
+	set(tbl, "foreach", v.tableForeach)
+	set(tbl, "foreachi", v.tableForeachi)
 	set(tbl, "setn", func(L *lua.LState) int {
-		L.RaiseError("'setn' is obsolete")
+		luaError(L, "'setn' is obsolete")
 		return 0
 	})
 
 	str := G.RawGetString("string").(*lua.LTable)
+	set(str, "format", strFormat)
 	set(str, "dump", func(L *lua.LState) int {
 		// Redis refuses to load binary chunks; gopher-lua cannot make
 		// them. A marker string keeps scripts that try failing the way
@@ -373,17 +354,78 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 	set(m, "randomseed", v.mathRandomseed)
 }
 
+// readonlyError is the error of writing to a read-only table from a
+// library function (no position: Lua raises it inside a C function).
+func readonlyError(L *lua.LState) {
+	L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+}
+
+// outward returns what a script may see of a value read from a protected
+// table: the read-only proxy instead of a protected table.
+func (v *vm) outward(val lua.LValue) lua.LValue {
+	if t, ok := val.(*lua.LTable); ok {
+		if p, ok := v.proxyOf[t]; ok {
+			return p
+		}
+	}
+	return val
+}
+
 // luaNext is next(), seeing through read-only proxies.
 func (v *vm) luaNext(L *lua.LState) int {
-	t := v.unwrap(L.CheckTable(1))
+	t := v.unwrap(checkTableArg(L, 1, "next"))
 	k, val := t.Next(L.Get(2))
 	if k == lua.LNil {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(k)
-	L.Push(val)
+	L.Push(v.outward(k))
+	L.Push(v.outward(val))
 	return 2
+}
+
+// checkTableArg is luaL_checktype for tables.
+func checkTableArg(L *lua.LState, n int, fname string) *lua.LTable {
+	t, ok := L.Get(n).(*lua.LTable)
+	if !ok {
+		argTypeError(L, n, fname, "table")
+	}
+	return t
+}
+
+// tableForeach is table.foreach (Lua 5.1, deprecated but present).
+func (v *vm) tableForeach(L *lua.LState) int {
+	t := v.unwrap(checkTableArg(L, 1, "foreach"))
+	fn := L.CheckFunction(2)
+	for k, val := t.Next(lua.LNil); k != lua.LNil; k, val = t.Next(k) {
+		L.Push(fn)
+		L.Push(v.outward(k))
+		L.Push(v.outward(val))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// tableForeachi is table.foreachi.
+func (v *vm) tableForeachi(L *lua.LState) int {
+	t := v.unwrap(checkTableArg(L, 1, "foreachi"))
+	fn := L.CheckFunction(2)
+	n := t.Len()
+	for i := 1; i <= n; i++ {
+		L.Push(fn)
+		L.Push(lua.LNumber(i))
+		L.Push(v.outward(t.RawGetInt(i)))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != lua.LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
 }
 
 // luaPcall is Redis's pcall: an error raised as a table carrying an err
@@ -405,10 +447,13 @@ func (v *vm) luaPcall(L *lua.LState) int {
 		if aerr, ok := err.(*lua.ApiError); ok {
 			obj = aerr.Object
 		}
-		if t, ok := obj.(*lua.LTable); ok {
-			if s, ok := t.RawGetString("err").(lua.LString); ok {
+		switch x := obj.(type) {
+		case *lua.LTable:
+			if s, ok := x.RawGetString("err").(lua.LString); ok {
 				obj = s
 			}
+		case lua.LString:
+			obj = lua.LString(fixArgErrorName(string(x)))
 		}
 		L.Push(lua.LFalse)
 		L.Push(obj)
@@ -469,7 +514,7 @@ func (v *vm) tableConcat(L *lua.LState) int {
 		case lua.LNumber:
 			sb.WriteString(formatNumber(float64(val)))
 		default:
-			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
+			luaError(L, "invalid value (%s) at index %d in table for 'concat'", t.RawGetInt(k).Type().String(), k)
 		}
 		if k != j {
 			sb.WriteString(sep)
@@ -550,51 +595,42 @@ func parseLuaNumber(s string) (float64, bool) {
 	return 0, false
 }
 
-// checkNumber is luaL_checknumber.
-func checkNumber(L *lua.LState, n int) float64 {
-	f, ok := toNumber(L.Get(n))
-	if !ok {
-		L.TypeError(n, lua.LTNumber)
-	}
-	return f
-}
-
 // checkInt is luaL_checkint (truncation toward zero, as a C cast).
-func checkInt(L *lua.LState, n int) int {
-	return int(int32(int64(checkNumber(L, n))))
+func checkInt(L *lua.LState, n int, fname string) int {
+	return int(int32(int64(checkNumberArg(L, n, fname))))
 }
 
 // mathRandom is Redis's math.random: Lua's algorithm on Redis's rand48.
 func (v *vm) mathRandom(L *lua.LState) int {
 	if v.run == nil {
-		L.RaiseError("math.random can only be called inside a script invocation")
+		luaError(L, "math.random can only be called inside a script invocation")
 	}
 	r := float64(v.shared.rng.next()%rand48Max) / float64(rand48Max)
 	switch L.GetTop() {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		u := checkInt(L, 1)
+		u := checkInt(L, 1, "random")
 		if u < 1 {
-			L.ArgError(1, "interval is empty")
+			argError(L, 1, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
-		l, u := checkInt(L, 1), checkInt(L, 2)
+		l, u := checkInt(L, 1, "random"), checkInt(L, 2, "random")
 		if l > u {
-			L.ArgError(2, "interval is empty")
+			argError(L, 2, "random", "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
-		L.RaiseError("wrong number of arguments")
+		luaError(L, "wrong number of arguments")
 	}
 	return 1
 }
 
 func (v *vm) mathRandomseed(L *lua.LState) int {
 	if v.run == nil {
-		L.RaiseError("math.randomseed can only be called inside a script invocation")
+		luaError(L, "math.randomseed can only be called inside a script invocation")
 	}
-	v.shared.rng.seed(int32(checkInt(L, 1)))
+	v.shared.rng.seed(int32(checkInt(L, 1, "randomseed")))
 	return 0
 }

@@ -48,7 +48,7 @@ func (f *structFormat) getnum(def int) int {
 	for f.i < len(f.fmt) && isDigit(f.fmt[f.i]) {
 		d := int(f.fmt[f.i] - '0')
 		if a > math.MaxInt32/10 || a*10 > math.MaxInt32-d {
-			f.L.RaiseError("integral size overflow")
+			luaError(f.L, "integral size overflow")
 		}
 		a = a*10 + d
 		f.i++
@@ -76,7 +76,7 @@ func (f *structFormat) optsize(opt byte) int {
 	case 'i', 'I':
 		sz := f.getnum(4)
 		if sz > structMaxIntSize {
-			f.L.RaiseError("integral size %d is larger than limit of %d", sz, structMaxIntSize)
+			luaError(f.L, "integral size %d is larger than limit of %d", sz, structMaxIntSize)
 		}
 		return sz
 	}
@@ -105,7 +105,7 @@ func (f *structFormat) control(opt byte) {
 	case '!':
 		a := f.getnum(structMaxAlign)
 		if a <= 0 || a&(a-1) != 0 {
-			f.L.RaiseError("alignment %d is not a power of 2", a)
+			luaError(f.L, "alignment %d is not a power of 2", a)
 		}
 		f.h.align = a
 	default:
@@ -279,11 +279,11 @@ func structUnpack(L *lua.LState) int {
 		case 'c':
 			if size == 0 {
 				if n == 0 {
-					L.RaiseError("format 'c0' needs a previous size")
+					luaError(L, "format 'c0' needs a previous size")
 				}
 				prev, ok := toNumber(L.Get(-1))
 				if !ok {
-					L.RaiseError("format 'c0' needs a previous size")
+					luaError(L, "format 'c0' needs a previous size")
 				}
 				size = int(prev)
 				L.Pop(1)
@@ -297,7 +297,7 @@ func structUnpack(L *lua.LState) int {
 		case 's':
 			e := bytes.IndexByte([]byte(data[p:]), 0)
 			if e < 0 {
-				L.RaiseError("unfinished string in data")
+				luaError(L, "unfinished string in data")
 			}
 			size = e + 1
 			L.Push(lua.LString(data[p : p+e]))

@@ -70,6 +70,9 @@ type vm struct {
 	// the other way round (one proxy per protected table).
 	realOf  map[*lua.LTable]*lua.LTable
 	proxyOf map[*lua.LTable]*lua.LTable
+	// metaView maps protected metatables the VM uses to what
+	// getmetatable shows of them (the string metatable).
+	metaView map[*lua.LTable]*lua.LTable
 	// libG is the globals of a library's code during FUNCTION LOAD.
 	libG *lua.LTable
 	// codeBytes approximates the memory of compiled code (INFO).
@@ -78,6 +81,7 @@ type vm struct {
 	// __newindex); missingErr its undeclared-global error.
 	roErr, missingErr *lua.LFunction
 	errHandler        *lua.LFunction
+	loadHandler       *lua.LFunction
 
 	// run is the script invocation in progress (nil between runs); it
 	// points at runBuf, reused from run to run.
@@ -191,11 +195,12 @@ func newVM(shared *Shared, funcMode bool, killReq *atomic.Bool) *vm {
 	close(v.closed)
 	v.ctx.vm = v
 	v.roErr = L.NewFunction(func(L *lua.LState) int {
-		L.RaiseError("Attempt to modify a readonly table")
+		luaError(L, "Attempt to modify a readonly table")
 		return 0
 	})
 	v.missingErr = L.NewFunction(luaMissingGlobal)
 	v.errHandler = L.NewFunction(v.handleError)
+	v.loadHandler = L.NewFunction(v.handleLoadError)
 	v.openLibraries()
 	L.SetContext(&v.ctx)
 	return v
@@ -246,15 +251,15 @@ func (v *vm) readonly(t *lua.LTable) bool {
 // undeclared global is an error in Redis 7.
 func luaMissingGlobal(L *lua.LState) int {
 	if L.GetTop() != 2 {
-		L.RaiseError("Wrong number of arguments to luaProtectedTableError")
+		luaError(L, "Wrong number of arguments to luaProtectedTableError")
 	}
 	name := L.Get(2)
 	switch name.(type) {
 	case lua.LString, lua.LNumber:
 	default:
-		L.RaiseError("Second argument to luaProtectedTableError must be a string or number")
+		luaError(L, "Second argument to luaProtectedTableError must be a string or number")
 	}
-	L.RaiseError("Script attempted to access nonexistent global variable '%s'", luaToString(name))
+	luaError(L, "Script attempted to access nonexistent global variable '%s'", luaToString(name))
 	return 0
 }
 
