@@ -104,6 +104,10 @@ func (e *Eval) Load(body []byte) (*Script, error) {
 		return nil, newErr("Error compiling script (new function): " + compileErrorText(err, src))
 	}
 	fn.Env = e.vm.env
+	// The main chunk is a vararg function, and gopher-lua builds Lua
+	// 5.0's "arg" table on every call of one that may use it; a chunk has
+	// no "arg" local, so nothing can: skip that allocation.
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 	e.vm.codeBytes += int64(len(body)) * 4
 	s := &Script{sha: key, hex: hex.EncodeToString(key[:]), body: bytes.Clone(body), flags: flags, fn: fn}
 	e.scripts[key] = s

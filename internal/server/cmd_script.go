@@ -127,7 +127,7 @@ func (s *Server) scriptMayRun(x *Ctx, flags script.Flags, ro bool) bool {
 	if flags&script.FlagEvalCompat != 0 {
 		return true
 	}
-	oom := s.cfg.Uint("maxmemory") > 0 && flags&(script.FlagAllowOOM|script.FlagNoWrites) == 0 && s.overMaxmemory()
+	oom := s.scripting.maxmemory.Load() != 0 && flags&(script.FlagAllowOOM|script.FlagNoWrites) == 0 && s.overMaxmemory()
 	if oom {
 		// The script's flags make the call a denyoom command, which
 		// Redis refuses before running it.
@@ -150,7 +150,7 @@ func (s *Server) scriptMayRun(x *Ctx, flags script.Flags, ro bool) bool {
 // notEnoughReplicas is min-replicas-to-write: with no replicas (there is
 // no replication yet) any setting above zero refuses writes.
 func (s *Server) notEnoughReplicas() bool {
-	return s.cfg.Int("min-replicas-to-write") > 0 && s.cfg.Int("min-replicas-max-lag") > 0
+	return s.scripting.minReplicas.Load() > 0 && s.scripting.minReplicasLag.Load() > 0
 }
 
 func scriptLoadCommand(x *Ctx) {

@@ -206,3 +206,32 @@ func TestFunctionDumpPayloadFormat(t *testing.T) {
 		t.Fatalf("lzf = %q %v", out, err)
 	}
 }
+
+// BenchmarkEvalshaLocal runs a small cached script through the full
+// dispatch path (in-process client): lookup, lock, script, one redis.call.
+func BenchmarkEvalshaLocal(b *testing.B) {
+	s := startTestServer(b)
+	lc := s.NewLocalClient()
+	lc.Do([][]byte{[]byte("SET"), []byte("k"), []byte("v")})
+	sha := lc.Do([][]byte{[]byte("SCRIPT"), []byte("LOAD"), []byte("return redis.call('get', KEYS[1])")})
+	args := [][]byte{[]byte("EVALSHA"), sha[5:45], []byte("1"), []byte("k")}
+	if got := string(lc.Do(args)); got != "$1\r\nv\r\n" {
+		b.Fatalf("EVALSHA = %q", got)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		lc.Do(args)
+	}
+}
+
+// BenchmarkGetLocal is the baseline: GET through the same path.
+func BenchmarkGetLocal(b *testing.B) {
+	s := startTestServer(b)
+	lc := s.NewLocalClient()
+	lc.Do([][]byte{[]byte("SET"), []byte("k"), []byte("v")})
+	args := [][]byte{[]byte("GET"), []byte("k")}
+	b.ReportAllocs()
+	for b.Loop() {
+		lc.Do(args)
+	}
+}

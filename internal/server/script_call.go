@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,8 @@ type scripting struct {
 	// the keyspace lock while Lua runs and other clients get BUSY.
 	running atomic.Pointer[scriptRun]
 	busy    atomic.Bool
+	// Live copies of the directives every script start reads.
+	threshold, maxmemory, minReplicas, minReplicasLag atomic.Int64
 }
 
 // scriptRun is one EVAL/FCALL invocation.
@@ -76,6 +79,20 @@ func (s *Server) initScripting() {
 	sc.client = &Client{srv: s, addr: "lua", laddr: "lua", w: resp.NewWriter(), authed: true, user: "default", fd: -1}
 	sc.host.s = s
 	sc.host.w = sc.client.w
+	for name, dst := range map[string]*atomic.Int64{
+		"busy-reply-threshold":  &sc.threshold,
+		"maxmemory":             &sc.maxmemory,
+		"min-replicas-to-write": &sc.minReplicas,
+		"min-replicas-max-lag":  &sc.minReplicasLag,
+	} {
+		dst.Store(s.cfg.Int(name))
+		s.cfg.OnApply(name, func(v string) error {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				dst.Store(n)
+			}
+			return nil
+		})
+	}
 }
 
 // scriptHost is the script.Host of a server.
@@ -95,8 +112,8 @@ func (s *Server) startRun(x *Ctx, eval bool, name string, flags script.Flags, ro
 	compat := flags&script.FlagEvalCompat != 0
 	r.readOnly = ro || !compat && flags&script.FlagNoWrites != 0
 	r.allowOOM = !compat && flags&script.FlagAllowOOM != 0
-	r.preOOM = s.cfg.Uint("maxmemory") > 0 && s.overMaxmemory()
-	r.threshold = time.Duration(s.cfg.Int("busy-reply-threshold")) * time.Millisecond
+	r.preOOM = sc.maxmemory.Load() != 0 && s.overMaxmemory()
+	r.threshold = time.Duration(sc.threshold.Load()) * time.Millisecond
 	sc.client.db = x.c.db
 	sc.client.w.Proto = 2
 	if eval {
@@ -145,7 +162,7 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	if cmd.Has(FlagWrite) && !r.writeDirty && s.notEnoughReplicas() {
 		return nil, s.rejectScriptCall(cmd, errNoReplicas)
 	}
-	if !r.allowOOM && !r.writeDirty && r.preOOM && cmd.Has(FlagDenyOOM) && s.cfg.Uint("maxmemory") > 0 {
+	if !r.allowOOM && !r.writeDirty && r.preOOM && cmd.Has(FlagDenyOOM) {
 		return nil, s.rejectScriptCall(cmd, errMaxMemory)
 	}
 	if cmd.Has(FlagWrite) {
