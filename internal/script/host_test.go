@@ -129,3 +129,5 @@ func toBytes(ss []string) [][]byte {
 	}
 	return out
 }
+
+func newWriter() *resp.Writer { return resp.NewWriter() }
