@@ -98,10 +98,7 @@ func TestEvalErrors(t *testing.T) {
 			t.Errorf("%s: load: %v", c.body, err)
 			continue
 		}
-		want := c.want
-		if strings.Contains(want, "%s") {
-			want = strings.Replace(want, "%s", s.SHA(), 1)
-		}
+		want := strings.Replace(c.want, "%s", s.SHA(), 1)
 		if got := evalRaw(t, e, h, 2, c.body, nil); got != want {
 			t.Errorf("%s\n got %q\nwant %q", c.body, got, want)
 		}
