@@ -186,6 +186,9 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	if len(s.monitors) > 0 && !cmd.Has(FlagSkipMonitor|FlagAdmin) {
 		s.feedMonitors(c, argv, start)
 	}
+	if !cmd.Has(FlagSkipSlowlog) {
+		s.slowlog.record(c, argv, start, dur.Microseconds(), s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+	}
 	s.stats.commands.Add(1)
 	return h.w.Bytes(), ""
 }
