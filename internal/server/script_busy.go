@@ -27,12 +27,19 @@ const (
 	errUnkillable   = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 )
 
+// Busy states: what the busy script is (it decides the BUSY error).
+const (
+	busyNone int32 = iota
+	busyEval
+	busyFunction
+)
+
 // scriptBusy reports whether a script is in busy mode.
-func (s *Server) scriptBusy() bool { return s.scripting.busy.Load() }
+func (s *Server) scriptBusy() bool { return s.scripting.busy.Load() != busyNone }
 
 // busyError is the BUSY error for the running script.
 func (s *Server) busyError() string {
-	if r := s.scripting.running.Load(); r != nil && !r.eval {
+	if s.scripting.busy.Load() == busyFunction {
 		return errBusyFunction
 	}
 	return errBusyEval
@@ -48,7 +55,11 @@ func (s *Server) enterBusy(r *scriptRun) {
 	s.log.Warn(fmt.Sprintf("Slow script detected: still in execution after %d milliseconds. "+
 		"You can try killing the script using the %s command. Script name is: %s.",
 		time.Since(r.start).Milliseconds(), cmd, r.name))
-	s.scripting.busy.Store(true)
+	if r.eval {
+		s.scripting.busy.Store(busyEval)
+	} else {
+		s.scripting.busy.Store(busyFunction)
+	}
 	r.unlocked = true
 	s.ks.Unlock()
 }
@@ -83,4 +94,4 @@ func (s *Server) stopScriptForShutdown() {
 // expiryPaused tells the keyspace not to delete expired keys: during a
 // client pause, and while a busy script lets other clients in (the
 // script's view of the dataset must not change under it).
-func (s *Server) expiryPaused() bool { return s.scripting.busy.Load() || s.pause.isActive() }
+func (s *Server) expiryPaused() bool { return s.scriptBusy() || s.pause.isActive() }

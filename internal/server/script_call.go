@@ -41,7 +41,7 @@ type scripting struct {
 	// set once it has run past busy-reply-threshold, when it releases
 	// the keyspace lock while Lua runs and other clients get BUSY.
 	running atomic.Pointer[scriptRun]
-	busy    atomic.Bool
+	busy    atomic.Int32 // busyNone, busyEval or busyFunction
 	// Live copies of the directives every script start reads.
 	threshold, maxmemory, minReplicas, minReplicasLag atomic.Int64
 }
@@ -133,7 +133,7 @@ func (s *Server) endRun(r *scriptRun) {
 		s.ks.Lock()
 		r.unlocked = false
 	}
-	sc.busy.Store(false)
+	sc.busy.Store(busyNone)
 	sc.running.Store(nil)
 }
 
