@@ -13,6 +13,7 @@ import (
 // server adds the "ERR " code where Redis does).
 type Error string
 
+// Error returns the message.
 func (e Error) Error() string { return string(e) }
 
 // newErr wraps a client-facing message. (Redis's messages are capitalized

@@ -126,9 +126,14 @@ type runCtx struct {
 	err  error
 }
 
+// Deadline reports no deadline: time limits are enforced by the tick.
 func (c *runCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *runCtx) Value(any) any               { return nil }
-func (c *runCtx) Err() error                  { return c.err }
+
+// Value carries nothing.
+func (c *runCtx) Value(any) any { return nil }
+
+// Err is the reason the run was stopped (nil while it may go on).
+func (c *runCtx) Err() error { return c.err }
 
 // Done is called by the VM before each instruction.
 func (c *runCtx) Done() <-chan struct{} {
