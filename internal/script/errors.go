@@ -39,7 +39,7 @@ func (v *vm) handleError(L *lua.LState) int {
 				ok = err == nil
 			}
 		}
-		if ok && dbg.What != "G" {
+		if ok && dbg.What != "G" && dbg.Source != "" && dbg.CurrentLine >= 0 {
 			source, line = "@"+dbg.Source, dbg.CurrentLine
 		}
 	}
@@ -461,6 +461,9 @@ func compileErrorText(err error, src string) string {
 		}
 		return name + ":" + line + ": " + syntaxWording(what) + " near '" + near + "'"
 	}
+	if m := reCompile.FindStringSubmatch(msg); m != nil {
+		return m[2] + ":" + m[1] + ": " + m[3]
+	}
 	if m := reSyntaxEOF.FindStringSubmatch(msg); m != nil {
 		name, what := m[1], strings.TrimSpace(m[2])
 		line := strconv.Itoa(strings.Count(src, "\n") + 1)
@@ -472,6 +475,7 @@ func compileErrorText(err error, src string) string {
 var (
 	reSyntax    = regexp.MustCompile(`^(.*) line:(\d+)\(column:\d+\) near '(.*)':\s+(.*)$`)
 	reSyntaxEOF = regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
+	reCompile   = regexp.MustCompile(`^compile error near line\((\d+)\) (\S+): (.*)$`)
 )
 
 func syntaxWording(what string) string {
@@ -484,6 +488,8 @@ func syntaxWording(what string) string {
 		return "'=' expected"
 	case "unterminated string":
 		return "unfinished string"
+	case "unterminated multiline string":
+		return "unfinished long string"
 	}
 	return what
 }

@@ -204,7 +204,7 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 			ro = v.readonly(t)
 			obj = v.unwrap(t)
 		}
-		mt, ok := L.GetMetatable(obj).(*lua.LTable)
+		mt, ok := rawMetatable(L, obj).(*lua.LTable)
 		switch {
 		case !ok:
 			L.Push(lua.LNil)
@@ -246,13 +246,18 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 	})
 	set(G, "error", func(L *lua.LState) int {
 		obj := L.Get(1)
-		level := L.OptInt(2, 1)
+		level := int(optIntegerArg(L, 2, "error", 1))
 		if n, ok := obj.(lua.LNumber); ok {
 			obj = lua.LString(formatNumber(float64(n)))
 		}
-		L.Error(obj, level)
+		if s, ok := obj.(lua.LString); ok && level > 0 {
+			obj = lua.LString(where(L, level) + string(s))
+		}
+		L.Error(obj, 0)
 		return 0
 	})
+	set(G, "tonumber", luaTonumber)
+	set(G, "xpcall", v.luaXpcall)
 	set(G, "pcall", v.luaPcall)
 	set(G, "loadstring", func(L *lua.LState) int {
 		src := L.CheckString(1)
@@ -350,8 +355,108 @@ func (v *vm) overrideBuiltins(G *lua.LTable) {
 
 	m := G.RawGetString("math").(*lua.LTable)
 	m.RawSetString("huge", lua.LNumber(math.Inf(1)))
+	set(m, "min", func(L *lua.LState) int { return mathExtreme(L, "min", func(a, b float64) bool { return a < b }) })
+	set(m, "max", func(L *lua.LState) int { return mathExtreme(L, "max", func(a, b float64) bool { return a > b }) })
+
+	co := G.RawGetString("coroutine").(*lua.LTable)
+	yield := co.RawGetString("yield").(*lua.LFunction)
+	set(co, "yield", func(L *lua.LState) int {
+		if L.Parent == nil {
+			L.Error(lua.LString("attempt to yield across metamethod/C-call boundary"), 0)
+		}
+		return yield.GFunction(L)
+	})
 	set(m, "random", v.mathRandom)
 	set(m, "randomseed", v.mathRandomseed)
+}
+
+// rawMetatable is an object's metatable, ignoring __metatable.
+func rawMetatable(L *lua.LState, obj lua.LValue) lua.LValue {
+	switch x := obj.(type) {
+	case *lua.LTable:
+		return x.Metatable
+	case *lua.LUserData:
+		return x.Metatable
+	}
+	return L.GetMetatable(obj)
+}
+
+// mathExtreme is math.min / math.max (at least one number).
+func mathExtreme(L *lua.LState, fname string, better func(a, b float64) bool) int {
+	best := checkNumberArg(L, 1, fname)
+	for i := 2; i <= L.GetTop(); i++ {
+		if n := checkNumberArg(L, i, fname); better(n, best) {
+			best = n
+		}
+	}
+	L.Push(lua.LNumber(best))
+	return 1
+}
+
+// luaTonumber is Lua 5.1's tonumber(e [, base]).
+func luaTonumber(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		argError(L, 1, "tonumber", "value expected")
+	}
+	base := int(optIntegerArg(L, 2, "tonumber", 10))
+	val := L.Get(1)
+	if base == 10 {
+		if f, ok := toNumber(val); ok {
+			L.Push(lua.LNumber(f))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}
+	if base < 2 || base > 36 {
+		argError(L, 2, "tonumber", "base out of range")
+	}
+	s := strings.Trim(checkStringArg(L, 1, "tonumber"), " \t\n\r\f\v")
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	n, err := strconv.ParseUint(strings.ToLower(s), base, 64)
+	if err != nil || s == "" {
+		L.Push(lua.LNil)
+		return 1
+	}
+	f := float64(n)
+	if neg {
+		f = -f
+	}
+	L.Push(lua.LNumber(f))
+	return 1
+}
+
+// luaXpcall is xpcall(f, handler): the handler may be any value (an
+// error with a non-function handler is an error in error handling).
+func (v *vm) luaXpcall(L *lua.LState) int {
+	if L.GetTop() < 2 {
+		argError(L, 2, "xpcall", "value expected")
+	}
+	handler, isFn := L.Get(2).(*lua.LFunction)
+	fn := L.Get(1)
+	L.SetTop(0)
+	L.Push(fn)
+	var errfunc *lua.LFunction
+	if isFn {
+		errfunc = handler
+	}
+	if err := L.PCall(0, lua.MultRet, errfunc); err != nil {
+		L.SetTop(0)
+		L.Push(lua.LFalse)
+		if !isFn {
+			L.Push(lua.LString("error in error handling"))
+		} else if aerr, ok := err.(*lua.ApiError); ok {
+			L.Push(aerr.Object)
+		} else {
+			L.Push(lua.LString(err.Error()))
+		}
+		return 2
+	}
+	L.Insert(lua.LTrue, 1)
+	return L.GetTop()
 }
 
 // readonlyError is the error of writing to a read-only table from a
@@ -374,6 +479,9 @@ func (v *vm) outward(val lua.LValue) lua.LValue {
 // luaNext is next(), seeing through read-only proxies.
 func (v *vm) luaNext(L *lua.LState) int {
 	t := v.unwrap(checkTableArg(L, 1, "next"))
+	if key := L.Get(2); key != lua.LNil && t.RawGet(key) == lua.LNil {
+		L.Error(lua.LString("invalid key to 'next'"), 0)
+	}
 	k, val := t.Next(L.Get(2))
 	if k == lua.LNil {
 		L.Push(lua.LNil)
@@ -432,7 +540,12 @@ func (v *vm) tableForeachi(L *lua.LState) int {
 // string (as redis.call raises them) is returned as that string, as Lua
 // scripts written for Redis 6 expect.
 func (v *vm) luaPcall(L *lua.LState) int {
-	L.CheckAny(1)
+	if L.GetTop() == 0 {
+		// Redis's pcall wrapper then calls its own result placeholder.
+		L.Push(lua.LFalse)
+		L.Push(lua.LString("attempt to call a boolean value"))
+		return 2
+	}
 	fn := L.Get(1)
 	if fn.Type() != lua.LTFunction && L.GetMetaField(fn, "__call").Type() != lua.LTFunction {
 		L.Push(lua.LFalse)
