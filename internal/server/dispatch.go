@@ -43,12 +43,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if rejectsOnOOM(c, cmd) && s.overMaxmemory() {
-		s.reject(c, cmd, errMaxMemory)
-		return
-	}
 	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
 		s.reject(c, cmd, s.busyError())
+		return
+	}
+	if rejectsOnOOM(c, cmd) && s.overMaxmemory() {
+		s.reject(c, cmd, errMaxMemory)
 		return
 	}
 	if c.multi != nil && queuesInMulti(cmd) {
