@@ -49,7 +49,7 @@ func run(args []string) int {
 			return 1
 		}
 	}
-	srv, err := server.New(server.Options{Config: cfg})
+	srv, err := server.New(server.Options{Config: cfg, OwnsProcess: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -235,12 +235,12 @@ func (s *Server) timeoutBlocked(c *Client, st *blockState) {
 // as Redis does) so a disconnect is noticed. It returns false when the
 // connection is gone.
 func (s *Server) waitUnblocked(c *Client, st *blockState) bool {
-	if c.w.Len() > 0 {
-		if c.send(c.w.Bytes()) != nil {
+	if len(c.preBlock) > 0 {
+		if c.send(c.preBlock) != nil {
 			s.dropBlocked(c, st)
 			return false
 		}
-		c.w.Reset()
+		c.preBlock = c.preBlock[:0]
 	}
 	var timeout <-chan time.Time
 	if st.deadline > 0 {

@@ -57,15 +57,17 @@ type Client struct {
 	killed   atomic.Bool
 	outMu    sync.Mutex // guards async output (monitor, pub/sub)
 	async    *outbox
-	subs     clientSubs   // pub/sub subscriptions (keyspace lock)
-	multi    *multiState  // open transaction (MULTI), nil outside one
-	dirtyCAS bool         // a WATCHed key changed
-	watched  []watchedKey // keys under WATCH
+	subs     clientSubs     // pub/sub subscriptions (keyspace lock)
+	tracking *trackingState // client-side caching mode, nil when off
+	multi    *multiState    // open transaction (MULTI), nil outside one
+	dirtyCAS bool           // a WATCHed key changed
+	watched  []watchedKey   // keys under WATCH
 	// blocked is the request of a client parked by a blocking command
 	// (guarded by the keyspace lock); pendingBlock is the connection
 	// goroutine's own copy, taken when the command returns.
 	blocked      *blockState
 	pendingBlock *blockState
+	preBlock     []byte // replies produced before the blocking command
 	totalIn      atomic.Int64
 	totalOut     atomic.Int64
 	argvMem      int
@@ -80,6 +82,8 @@ type outbox struct {
 	closed bool
 	// softSince is when the pending output first passed the soft limit.
 	softSince time.Time
+	// done is closed when the writer goroutine has exited.
+	done chan struct{}
 }
 
 // push appends data; it returns false if the client exceeded limit bytes
@@ -139,12 +143,13 @@ func (c *Client) pushAsync(b []byte) {
 func (c *Client) startAsync() {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
-	if c.async != nil {
-		return
+	if c.async != nil || c.conn == nil {
+		return // in-process clients have no socket to push to
 	}
-	ob := &outbox{signal: make(chan struct{}, 1)}
+	ob := &outbox{signal: make(chan struct{}, 1), done: make(chan struct{})}
 	c.async = ob
 	go func() {
+		defer close(ob.done)
 		var out []byte
 		for range ob.signal {
 			ob.mu.Lock()
@@ -164,7 +169,9 @@ func (c *Client) startAsync() {
 	}()
 }
 
-// stopAsync ends the writer goroutine after it drains pending output.
+// stopAsync ends the writer goroutine after it drains pending output
+// (waiting a bounded time for it, so a final reply such as QUIT's OK is
+// written before the connection closes).
 func (c *Client) stopAsync() {
 	c.outMu.Lock()
 	ob := c.async
@@ -178,6 +185,10 @@ func (c *Client) stopAsync() {
 	select {
 	case ob.signal <- struct{}{}:
 	default:
+	}
+	select {
+	case <-ob.done:
+	case <-time.After(time.Second):
 	}
 }
 

@@ -23,6 +23,10 @@ func clientCommand() *Command {
 		spec("reply", 3, "noscript loading stale sentinel", 0, 0, 0, "", clientReplyCommand),
 		spec("setinfo", -4, "noscript loading stale sentinel", 0, 0, 0, "", clientSetinfoCommand),
 		spec("setname", 3, "noscript loading stale sentinel", 0, 0, 0, "", clientSetnameCommand),
+		spec("tracking", -3, "noscript loading stale", 0, 0, 0, "", clientTrackingCommand),
+		spec("caching", 3, "noscript loading stale", 0, 0, 0, "", clientCachingCommand),
+		spec("getredir", 2, "noscript loading stale", 0, 0, 0, "", clientGetredirCommand),
+		spec("trackinginfo", 2, "noscript loading stale", 0, 0, 0, "", clientTrackinginfoCommand),
 		spec("unblock", -3, "admin noscript loading stale", 0, 0, 0, "", clientUnblockCommand),
 		spec("unpause", 2, "admin noscript loading stale sentinel", 0, 0, 0, "", clientUnpauseCommand),
 	)
@@ -260,6 +264,15 @@ func clientFlagsString(c *Client) string {
 	if c.blocked != nil {
 		b = append(b, 'b')
 	}
+	if t := c.tracking; t != nil {
+		b = append(b, 't')
+		if t.brokenRedir {
+			b = append(b, 'R')
+		}
+		if t.bcast {
+			b = append(b, 'B')
+		}
+	}
 	if c.flags&clientCloseAfterReply != 0 {
 		b = append(b, 'c')
 	}
@@ -334,7 +347,11 @@ func appendClientInfo(b []byte, x *Ctx, c *Client) []byte {
 	str("events", "r")
 	str("cmd", cmd)
 	str("user", user)
-	num("redir", -1)
+	redir := int64(-1)
+	if c.tracking != nil {
+		redir = c.tracking.redirect
+	}
+	num("redir", redir)
 	num("resp", int64(c.w.Proto))
 	return b
 }

@@ -882,6 +882,15 @@ hdel 2.0.0 - Wd/i1/r0,1,0 -
 hello 6.0.0 - - -
 hexists 2.0.0 - R/i1/r0,1,0 -
 hget 2.0.0 - Ra/i1/r0,1,0 -
+hexpire 7.4.0 - Wu/i1/r0,1,0 -
+hexpireat 7.4.0 - Wu/i1/r0,1,0 -
+hpexpire 7.4.0 - Wu/i1/r0,1,0 -
+hpexpireat 7.4.0 - Wu/i1/r0,1,0 -
+hpersist 7.4.0 - Wu/i1/r0,1,0 -
+httl 7.4.0 - Ra/i1/r0,1,0 -
+hpttl 7.4.0 - Ra/i1/r0,1,0 -
+hexpiretime 7.4.0 - Ra/i1/r0,1,0 -
+hpexpiretime 7.4.0 - Ra/i1/r0,1,0 -
 hgetall 2.0.0 - Ra/i1/r0,1,0 nondeterministic_output_order
 hincrby 2.0.0 - Wau/i1/r0,1,0 -
 hincrbyfloat 2.6.0 - Wau/i1/r0,1,0 -

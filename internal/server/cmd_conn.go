@@ -42,6 +42,11 @@ func pingCommand(x *Ctx) {
 func echoCommand(x *Ctx) { x.w.Bulk(x.args[1]) }
 
 func quitCommand(x *Ctx) {
+	// Leave every shared registry now, as Redis frees the client right
+	// after the reply: the next command of another client must not see it.
+	x.s.discardTransaction(x.c)
+	x.s.unsubscribeAll(x.c)
+	x.s.disableTracking(x.c)
 	x.w.OK()
 	x.c.flags |= clientCloseAfterReply
 }
@@ -67,6 +72,7 @@ func resetCommand(x *Ctx) {
 func (s *Server) resetHooks(x *Ctx) {
 	s.discardTransaction(x.c)
 	s.unsubscribeAll(x.c)
+	s.disableTracking(x.c)
 }
 
 func selectCommand(x *Ctx) {

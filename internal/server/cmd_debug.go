@@ -707,7 +707,7 @@ func debugHTStats(x *Ctx) {
 // hashTableStatser is implemented by values stored in a hash table, for
 // DEBUG HTSTATS-KEY.
 type hashTableStatser interface {
-	HTStats() string
+	HTStats() (buckets, elements int, rehashing, ok bool)
 }
 
 func debugHTStatsKey(x *Ctx) {
@@ -716,8 +716,10 @@ func debugHTStatsKey(x *Ctx) {
 		return
 	}
 	if hs, ok := e.Obj.(hashTableStatser); ok {
-		x.w.Verbatim("txt", hs.HTStats())
-		return
+		if b, n, r, ok := hs.HTStats(); ok {
+			x.w.Verbatim("txt", "[Dictionary HT]\n"+tableStatsText("main hash table", b, n, r))
+			return
+		}
 	}
 	x.Err("ERR The value stored at the specified key is not represented using an hash table")
 }

@@ -112,6 +112,9 @@ func (s *Server) clientsMemory() int64 {
 func (s *Server) memoryOverview() memOverview {
 	var m memOverview
 	m.used, m.heapActive, m.goTotal = heapStats()
+	// What eviction freed is not garbage-collected yet: report (and compare
+	// with maxmemory) the figure without it.
+	m.used = min(m.used, s.usedMemory())
 	m.rss = processRSS()
 	if m.rss == 0 {
 		m.rss = m.goTotal

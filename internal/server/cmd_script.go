@@ -127,7 +127,7 @@ func (s *Server) scriptMayRun(x *Ctx, flags script.Flags, ro bool) bool {
 	if flags&script.FlagEvalCompat != 0 {
 		return true
 	}
-	oom := s.scripting.maxmemory.Load() != 0 && flags&(script.FlagAllowOOM|script.FlagNoWrites) == 0 && s.overMaxmemory()
+	oom := flags&(script.FlagAllowOOM|script.FlagNoWrites) == 0 && s.outOfMemory(x.now)
 	if oom {
 		// The script's flags make the call a denyoom command, which
 		// Redis refuses before running it.

@@ -118,6 +118,7 @@ func flushdbCommand(x *Ctx) {
 		return
 	}
 	x.s.touchAllWatched(x.db.ID, x.db, nil, x.now)
+	x.s.trackingFlush()
 	x.s.ks.Dirty += int64(x.db.Flush())
 	x.w.OK()
 }
@@ -129,6 +130,7 @@ func flushallCommand(x *Ctx) {
 	for i := 0; i < x.s.ks.Count(); i++ {
 		x.s.touchAllWatched(i, x.s.ks.DB(i), nil, x.now)
 	}
+	x.s.trackingFlush()
 	x.s.ks.Dirty += int64(x.s.ks.FlushAll())
 	x.w.OK()
 }

@@ -455,34 +455,14 @@ func incrbyfloatCommand(x *Ctx) {
 	if !ok {
 		return
 	}
-	cur := new(big.Float).SetPrec(longDoublePrec)
+	var cur []byte
 	if e != nil {
-		if cur, ok = parseLongDouble(e.Str); !ok {
-			x.Err(errNotFloat)
-			return
-		}
+		cur = e.Str
 	}
-	incr, ok := parseLongDouble(x.args[2])
-	if !ok {
-		x.Err(errNotFloat)
+	s, errMsg := longDoubleAdd(cur, x.args[2], errNotFloat)
+	if errMsg != "" {
+		x.Err(errMsg)
 		return
-	}
-	if cur.IsInf() || incr.IsInf() {
-		x.Err(errIncrFloatNaN)
-		return
-	}
-	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(cur, incr)
-	if sum.IsInf() || sum.MantExp(nil) > 16384 {
-		x.Err(errIncrFloatNaN)
-		return
-	}
-	s := sum.Text('f', 17)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
 	}
 	x.setString(key, []byte(s), 0, true)
 	if e := x.db.Peek(key); e != nil && e.Enc == keyspace.EncInt {
@@ -585,3 +565,37 @@ func setrangeCommand(x *Ctx) {
 }
 
 func appendInt(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) }
+
+// longDoubleAdd adds incr to cur (nil means 0) in 80-bit long double
+// arithmetic and formats the sum as Redis does (%.17Lf, trailing zeros
+// trimmed). curErr is the error when cur is not a number (strings and hash
+// fields word it differently); it returns an error message or "".
+func longDoubleAdd(cur, incr []byte, curErr string) (string, string) {
+	c := new(big.Float).SetPrec(longDoublePrec)
+	if cur != nil {
+		var ok bool
+		if c, ok = parseLongDouble(cur); !ok {
+			return "", curErr
+		}
+	}
+	in, ok := parseLongDouble(incr)
+	if !ok {
+		return "", errNotFloat
+	}
+	if c.IsInf() || in.IsInf() {
+		return "", errIncrFloatNaN
+	}
+	sum := new(big.Float).SetPrec(longDoublePrec).SetMode(big.ToNearestEven).Add(c, in)
+	if sum.IsInf() || sum.MantExp(nil) > 16384 {
+		return "", errIncrFloatNaN
+	}
+	s := sum.Text('f', 17)
+	if strings.IndexByte(s, '.') >= 0 {
+		s = strings.TrimRight(s, "0")
+		s = strings.TrimSuffix(s, ".")
+	}
+	if s == "-0" {
+		s = "0"
+	}
+	return s, ""
+}

@@ -88,6 +88,9 @@ type Command struct {
 	KeysFunc func(args [][]byte) []int
 	Sub      map[string]*Command
 	Parent   *Command
+	// explicitACL means the group implies no ACL category (Redis lists
+	// only ACL itself and the flag-derived ones, e.g. WAIT in "generic").
+	explicitACL bool
 
 	stats cmdStats
 }
@@ -128,6 +131,14 @@ func container(name string, arity int, group string, subs ...*Command) *Command 
 // acl adds explicit ACL categories to a command.
 func (c *Command) acl(cats ...string) *Command {
 	c.ACL = append(c.ACL, cats...)
+	return c
+}
+
+// onlyACL sets the ACL categories beyond the flag-derived ones, without
+// the one the command's group would imply.
+func (c *Command) onlyACL(cats ...string) *Command {
+	c.ACL = append(c.ACL, cats...)
+	c.explicitACL = true
 	return c
 }
 
@@ -267,7 +278,11 @@ func (c *Command) aclCategories() []string {
 	if !c.Has(FlagFast) {
 		add("@slow")
 	}
-	switch c.Group {
+	group := c.Group
+	if c.Sub != nil || c.explicitACL {
+		group = "" // containers carry no category of their own
+	}
+	switch group {
 	case "generic":
 		add("@keyspace")
 	case "string", "list", "set", "hash", "stream", "bitmap", "geo", "connection", "scripting":

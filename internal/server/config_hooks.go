@@ -21,6 +21,7 @@ func (s *Server) loadLiveConfig() {
 	s.live.latencyMonitor.Store(s.cfg.Int("latency-monitor-threshold"))
 	s.live.latencyTrack.Store(s.cfg.Bool("latency-tracking"))
 	s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
+	s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
 	obuf := s.cfg.OutputBufferLimits()
 	s.live.obuf.Store(&obuf)
 	hz := s.cfg.Int("hz")
@@ -47,6 +48,16 @@ func (s *Server) registerConfigHooks() {
 	intHook("timeout", &s.live.idleTimeout)
 	intHook("maxclients", &s.live.maxClients)
 	intHook("latency-monitor-threshold", &s.live.latencyMonitor)
+	s.cfg.OnApply("maxmemory", func(string) error {
+		s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
+		if s.opts.OwnsProcess {
+			applyMemoryLimit(s.cfg.Uint("maxmemory"))
+		}
+		// A lowered limit evicts at once, as in Redis (CONFIG SET runs
+		// under the keyspace lock).
+		s.performEvictions(nowMs())
+		return nil
+	})
 	s.cfg.OnApply("notify-keyspace-events", func(string) error {
 		s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
 		return nil

@@ -252,6 +252,7 @@ func (s *Server) removeClient(c *Client) {
 	s.unblock(c)
 	s.discardTransaction(c)
 	s.unsubscribeAll(c)
+	s.disableTracking(c)
 	s.ks.Unlock()
 	s.clientsMu.Lock()
 	delete(s.clients, c.id)

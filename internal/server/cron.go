@@ -39,6 +39,13 @@ func (s *Server) cron() {
 		for i := 0; i < s.ks.Count(); i++ {
 			s.ks.DB(i).RehashStep(100)
 		}
+		s.trackingLimit()
+		s.expireHashFieldsCycle(budget)
+		if s.track.bcastDirty {
+			// Keys expired by the cycle above, for BCAST clients.
+			s.track.bcastDirty = false
+			s.broadcastInvalidations(nil)
+		}
 		s.ks.Unlock()
 		s.trackOps()
 		s.wakeIdleClients()

@@ -47,9 +47,23 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, s.busyError())
 		return
 	}
-	if rejectsOnOOM(c, cmd) && s.overMaxmemory() {
-		s.reject(c, cmd, errMaxMemory)
-		return
+	if s.live.maxmemory.Load() != 0 && !s.scriptBusy() {
+		// As Redis: evict before every command, refuse only those that
+		// may grow memory.
+		s.ks.Lock()
+		ok := s.performEvictions(c.clock.UnixMilli())
+		s.ks.Unlock()
+		if !ok && rejectsOnOOM(c, cmd) {
+			s.reject(c, cmd, errMaxMemory)
+			return
+		}
+	}
+	if s.stats.trackingClients.Load() > 0 {
+		// Keep the tracking table within tracking-table-max-keys before
+		// the command runs (or is queued), as Redis does.
+		s.ks.Lock()
+		s.trackingLimit()
+		s.ks.Unlock()
 	}
 	if c.multi != nil && queuesInMulti(cmd) {
 		s.queueCommand(c, cmd, args)
@@ -70,7 +84,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	start := c.clock
 	x := Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
 	replyMark := c.w.Len()
+	s.track.current = c
 	s.call(&x, replyMark)
+	if c.tracking != nil {
+		s.afterTrackedCommand(c, cmd, args)
+	}
 	end := time.Now()
 	c.clock = end
 	dur := end.Sub(start)
@@ -95,8 +113,18 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		replyMark = c.w.Len()
 	}
 	s.applyReplyMode(c, replyMark)
+	if len(s.track.pending) > 0 || s.track.flushPen || s.track.bcastDirty {
+		s.trackingAfterCommand(c)
+	}
+	s.track.current = nil
 	s.stats.commands.Add(1)
 	c.pendingBlock = c.blocked
+	if c.blocked != nil {
+		// From now on another client may serve this one and write its
+		// reply into c.w: move what is pending out of it under the lock.
+		c.preBlock = append(c.preBlock[:0], c.w.Bytes()...)
+		c.w.Reset()
+	}
 	if c.async != nil && c.w.Len() > 0 {
 		// Subscribers' replies join their outbox under the lock, ahead of
 		// any message published after this command.

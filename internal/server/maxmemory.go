@@ -1,20 +1,103 @@
 package server
 
-// The maxmemory limit. Commands that may grow memory (denyoom) are refused
-// with Redis's OOM error while used memory is over maxmemory. Eviction
-// policies other than noeviction need per-entry memory accounting, which
-// the keyspace does not keep yet: until it does, every policy refuses like
-// noeviction instead of evicting (see docs/compatibility.md).
+import (
+	"runtime/debug"
+	"runtime/metrics"
 
-// overMaxmemory reports whether a command that may grow memory must be
-// refused now. It costs nothing while maxmemory is 0 (the default).
-func (s *Server) overMaxmemory() bool {
-	limit := s.cfg.Uint("maxmemory")
-	if limit == 0 {
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+)
+
+// The maxmemory limit and its eviction policies. Used memory is the Go
+// heap's live objects, minus what eviction has freed since the last GC
+// cycle (the heap figure only drops when the collector runs; counting the
+// evicted entries' sizes keeps eviction from overshooting meanwhile). With
+// a limit set, the Go runtime's soft memory limit follows it so the
+// collector runs before the heap outgrows it.
+
+// evictState tracks memory freed by eviction since the last GC cycle.
+type evictState struct {
+	gcCycles uint64
+	freed    int64
+	samples  []metrics.Sample
+}
+
+// usedMemory is the memory figure maxmemory is compared with.
+func (s *Server) usedMemory() int64 {
+	st := &s.evict
+	if st.samples == nil {
+		st.samples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	}
+	metrics.Read(st.samples)
+	used := int64(st.samples[0].Value.Uint64())
+	if c := st.samples[1].Value.Uint64(); c != st.gcCycles {
+		st.gcCycles, st.freed = c, 0
+	}
+	return max(used-st.freed, 0)
+}
+
+// performEvictions frees memory by the configured policy until used memory
+// is within maxmemory; it reports false when that is not possible (policy
+// noeviction, or nothing left to evict). The keyspace lock must be held.
+func (s *Server) performEvictions(now int64) bool {
+	limit := int64(s.cfg.Uint("maxmemory"))
+	if limit <= 0 {
+		return true
+	}
+	used := s.usedMemory()
+	if used <= limit {
+		return true
+	}
+	policy := s.cfg.String("maxmemory-policy")
+	if policy == "noeviction" {
 		return false
 	}
-	used, _, _ := heapStats()
-	return uint64(used) > limit
+	allKeys := policy[:3] == "all"
+	samples := int(s.cfg.Int("maxmemory-samples"))
+	for used > limit {
+		var bestDB *keyspace.DB
+		var bestKey string
+		var bestScore int64
+		for i := 0; i < s.ks.Count(); i++ {
+			db := s.ks.DB(i)
+			db.SampleForEviction(samples, allKeys, func(k string, e *keyspace.Entry) {
+				score := evictionScore(policy, e, now)
+				if bestDB == nil || score > bestScore {
+					bestDB, bestKey, bestScore = db, k, score
+				}
+			})
+		}
+		if bestDB == nil {
+			return false
+		}
+		key := []byte(bestKey)
+		e := bestDB.Peek(key)
+		size := int64(entryMemory(key, e, 5))
+		bestDB.Evict(key)
+		s.evict.freed += size
+		used -= size
+	}
+	return true
+}
+
+// evictionScore ranks a candidate: the higher, the better to evict.
+func evictionScore(policy string, e *keyspace.Entry, now int64) int64 {
+	switch policy {
+	case "volatile-ttl":
+		return -e.Expire // the soonest to expire first
+	case "allkeys-random", "volatile-random":
+		return 0 // the first sampled
+	}
+	// LRU, and LFU approximated by recency until frequencies are kept.
+	return now/1000 - int64(e.Access)
+}
+
+// applyMemoryLimit derives the Go runtime's soft memory limit from maxmemory.
+func applyMemoryLimit(maxmemory uint64) {
+	if maxmemory == 0 {
+		debug.SetMemoryLimit(-1 >> 1) // math.MaxInt64: no limit
+		return
+	}
+	debug.SetMemoryLimit(int64(max(maxmemory+maxmemory/2, 64<<20)))
 }
 
 // rejectsOnOOM says whether cmd is refused while over maxmemory: commands

@@ -140,6 +140,9 @@ func execCommand(x *Ctx) {
 		start := time.Now()
 		in := Ctx{s: s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: s.ks.DB(c.db), now: start.UnixMilli(), noBlock: true}
 		s.call(&in, x.w.Len())
+		if c.tracking != nil {
+			s.afterTrackedCommand(c, q.cmd, q.args)
+		}
 		dur := time.Since(start)
 		q.cmd.stats.calls++
 		q.cmd.stats.usec += dur.Microseconds()

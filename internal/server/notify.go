@@ -12,6 +12,9 @@ func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string
 	if len(s.blk.waiting) > 0 {
 		s.signalReady(db.ID, key)
 	}
+	if s.track.keys != nil || len(s.track.prefixes) > 0 {
+		s.trackingInvalidate(key, class&(keyspace.NotifyExpired|keyspace.NotifyEvicted) != 0)
+	}
 	if f := s.live.notifyFlags.Load(); f != 0 {
 		s.notifyKeyspaceEvent(db.ID, key, class, event, f)
 	}

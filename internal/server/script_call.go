@@ -43,7 +43,7 @@ type scripting struct {
 	running atomic.Pointer[scriptRun]
 	busy    atomic.Int32 // busyNone, busyEval or busyFunction
 	// Live copies of the directives every script start reads.
-	threshold, maxmemory, minReplicas, minReplicasLag atomic.Int64
+	threshold, minReplicas, minReplicasLag atomic.Int64
 }
 
 // scriptRun is one EVAL/FCALL invocation.
@@ -70,6 +70,12 @@ type scriptRun struct {
 	x *Ctx
 }
 
+// outOfMemory is Redis's pre-command OOM state: over maxmemory even after
+// evicting what the policy allows.
+func (s *Server) outOfMemory(now int64) bool {
+	return s.live.maxmemory.Load() != 0 && !s.performEvictions(now)
+}
+
 // initScripting builds the engines and the script client.
 func (s *Server) initScripting() {
 	sc := &s.scripting
@@ -81,7 +87,6 @@ func (s *Server) initScripting() {
 	sc.host.w = sc.client.w
 	for name, dst := range map[string]*atomic.Int64{
 		"busy-reply-threshold":  &sc.threshold,
-		"maxmemory":             &sc.maxmemory,
 		"min-replicas-to-write": &sc.minReplicas,
 		"min-replicas-max-lag":  &sc.minReplicasLag,
 	} {
@@ -112,7 +117,7 @@ func (s *Server) startRun(x *Ctx, eval bool, name string, flags script.Flags, ro
 	compat := flags&script.FlagEvalCompat != 0
 	r.readOnly = ro || !compat && flags&script.FlagNoWrites != 0
 	r.allowOOM = !compat && flags&script.FlagAllowOOM != 0
-	r.preOOM = sc.maxmemory.Load() != 0 && s.overMaxmemory()
+	r.preOOM = s.outOfMemory(x.now)
 	r.threshold = time.Duration(sc.threshold.Load()) * time.Millisecond
 	sc.client.db = x.c.db
 	sc.client.w.Proto = 2

@@ -1,11 +1,12 @@
 package server
 
 import (
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"strconv"
@@ -30,6 +31,10 @@ type Options struct {
 	// EphemeralPort makes "port 0" mean "any free port" (embedded use)
 	// instead of Redis's "no TCP listener".
 	EphemeralPort bool
+	// OwnsProcess lets the server tune process-wide runtime settings (the
+	// Go soft memory limit follows maxmemory); embedded servers share the
+	// process and leave them alone.
+	OwnsProcess bool
 }
 
 // Server is one Peregrine instance. Several can run in one process.
@@ -55,6 +60,10 @@ type Server struct {
 	monitors  []*Client              // guarded by the keyspace lock
 	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
+	track     trackingRegistry       // client-side caching (keyspace lock)
+	evict     evictState             // memory freed by eviction (keyspace lock)
+	rnd       *rand.Rand             // sampling commands' random source (keyspace lock)
+	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 	scripting scripting              // Lua engines and the running script (script_call.go)
 
@@ -97,6 +106,7 @@ type liveConfig struct {
 	latencyMonitor atomic.Int64
 	latencyTrack   atomic.Bool  // latency-tracking
 	notifyFlags    atomic.Int64 // notify-keyspace-events classes
+	maxmemory      atomic.Uint64
 	obuf           atomic.Pointer[[3]config.OutputBufferLimit]
 }
 
@@ -136,7 +146,7 @@ func New(opts Options) (*Server, error) {
 		logClose:  func() {},
 	}
 	var id [20]byte
-	_, _ = rand.Read(id[:])
+	_, _ = crand.Read(id[:])
 	s.runID = hex.EncodeToString(id[:])
 	s.logLevel.Set(parseLogLevel(cfg.String("loglevel")))
 	if opts.Logger != nil {
@@ -155,7 +165,7 @@ func New(opts Options) (*Server, error) {
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
-		bitmapCommands(), transactionCommands(), pubsubCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		bitmapCommands(), sortCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
 		scriptCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
@@ -166,6 +176,9 @@ func New(opts Options) (*Server, error) {
 	s.latency.init()
 	s.loadLiveConfig()
 	s.registerConfigHooks()
+	if opts.OwnsProcess {
+		applyMemoryLimit(cfg.Uint("maxmemory"))
+	}
 	s.registerListenHooks()
 	s.registerOOMHooks()
 	s.recordStartupMemory()
