@@ -198,6 +198,12 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	return h.w.Bytes(), ""
 }
 
+// fromScript reports whether the command runs inside a script: SORT then
+// orders sets it would leave unordered, and commands that refuse to block
+// in scripts (XREAD BLOCK) check it, as x.noBlock alone is also set
+// inside MULTI.
+func (x *Ctx) fromScript() bool { return x.c == x.s.scripting.client }
+
 // rejectScriptCall counts a command refused inside a script.
 func (s *Server) rejectScriptCall(cmd *Command, msg string) string {
 	cmd.stats.rejected++
