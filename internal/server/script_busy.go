@@ -76,8 +76,11 @@ func (s *Server) killScript(x *Ctx, eval bool) {
 		x.Err(errBusyFunction)
 	case !eval && r.eval:
 		x.Err(errBusyEval)
+	case eval:
+		s.scripting.eval.Kill()
+		x.w.OK()
 	default:
-		r.kill()
+		s.scripting.funcs.Kill()
 		x.w.OK()
 	}
 }

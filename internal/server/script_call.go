@@ -48,12 +48,11 @@ type scripting struct {
 
 // scriptRun is one EVAL/FCALL invocation.
 type scriptRun struct {
-	eval   bool   // EVAL (as opposed to a function)
-	name   string // SHA1 or function name
-	caller *Client
-	args   [][]byte // the caller's command (FUNCTION STATS)
-	start  time.Time
-	now    int64 // ms: the time snapshot every command of the script sees
+	eval  bool     // EVAL (as opposed to a function)
+	name  string   // SHA1 or function name
+	args  [][]byte // the caller's command (FUNCTION STATS)
+	start time.Time
+	now   int64 // ms: the time snapshot every command of the script sees
 	// readOnly refuses write commands (EVAL_RO, FCALL_RO, no-writes);
 	// allowOOM lets denyoom commands run over maxmemory; preOOM is
 	// whether the server was over maxmemory when the script started.
@@ -65,7 +64,6 @@ type scriptRun struct {
 	// keyspace lock (busy mode).
 	unlocked  bool
 	threshold time.Duration
-	kill      func()
 	// x is the EVAL/FCALL call: errors of the script's reply mark it failed.
 	x *Ctx
 }
@@ -113,7 +111,7 @@ var _ script.Host = (*scriptHost)(nil)
 func (s *Server) startRun(x *Ctx, eval bool, name string, flags script.Flags, ro bool) *scriptRun {
 	sc := &s.scripting
 	r := &sc.run
-	*r = scriptRun{eval: eval, name: name, caller: x.c, args: x.args, start: time.Now(), now: x.now, x: x}
+	*r = scriptRun{eval: eval, name: name, args: x.args, start: time.Now(), now: x.now, x: x}
 	compat := flags&script.FlagEvalCompat != 0
 	r.readOnly = ro || !compat && flags&script.FlagNoWrites != 0
 	r.allowOOM = !compat && flags&script.FlagAllowOOM != 0
@@ -121,11 +119,6 @@ func (s *Server) startRun(x *Ctx, eval bool, name string, flags script.Flags, ro
 	r.threshold = time.Duration(sc.threshold.Load()) * time.Millisecond
 	sc.client.db = x.c.db
 	sc.client.w.Proto = 2
-	if eval {
-		r.kill = sc.eval.Kill
-	} else {
-		r.kill = sc.funcs.Kill
-	}
 	sc.running.Store(r)
 	return r
 }
