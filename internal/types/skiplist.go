@@ -1,0 +1,161 @@
+package types
+
+import "math/rand/v2"
+
+// skiplist is an order-statistic skip list over (score, member) pairs,
+// sorted by score then member, with per-link spans so that ranks are
+// computed in O(log n) (the structure Redis uses for large sorted sets,
+// written anew here).
+type skiplist struct {
+	head   *slNode
+	tail   *slNode
+	length int
+	level  int
+	rnd    *rand.Rand
+}
+
+const slMaxLevel = 32
+
+type slNode struct {
+	member   string
+	score    float64
+	backward *slNode
+	next     []slLink
+}
+
+type slLink struct {
+	forward *slNode
+	span    int
+}
+
+func newSkiplist() *skiplist {
+	return &skiplist{head: &slNode{next: make([]slLink, slMaxLevel)}, level: 1,
+		rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+}
+
+// randomLevel draws a level with P(level > k) = 1/4^k.
+func (sl *skiplist) randomLevel() int {
+	l := 1
+	for l < slMaxLevel && sl.rnd.Uint32()&3 == 0 {
+		l++
+	}
+	return l
+}
+
+// before reports whether (s1, m1) sorts before (s2, m2).
+func before(s1 float64, m1 string, s2 float64, m2 string) bool {
+	return s1 < s2 || s1 == s2 && m1 < m2
+}
+
+func (sl *skiplist) insert(score float64, member string) {
+	var update [slMaxLevel]*slNode
+	var rank [slMaxLevel]int
+	x := sl.head
+	for i := sl.level - 1; i >= 0; i-- {
+		if i < sl.level-1 {
+			rank[i] = rank[i+1]
+		}
+		for f := x.next[i].forward; f != nil && before(f.score, f.member, score, member); f = x.next[i].forward {
+			rank[i] += x.next[i].span
+			x = f
+		}
+		update[i] = x
+	}
+	lvl := sl.randomLevel()
+	if lvl > sl.level {
+		for i := sl.level; i < lvl; i++ {
+			rank[i] = 0
+			update[i] = sl.head
+			update[i].next[i].span = sl.length
+		}
+		sl.level = lvl
+	}
+	n := &slNode{member: member, score: score, next: make([]slLink, lvl)}
+	for i := 0; i < lvl; i++ {
+		n.next[i].forward = update[i].next[i].forward
+		update[i].next[i].forward = n
+		n.next[i].span = update[i].next[i].span - (rank[0] - rank[i])
+		update[i].next[i].span = rank[0] - rank[i] + 1
+	}
+	for i := lvl; i < sl.level; i++ {
+		update[i].next[i].span++
+	}
+	if update[0] != sl.head {
+		n.backward = update[0]
+	}
+	if n.next[0].forward != nil {
+		n.next[0].forward.backward = n
+	} else {
+		sl.tail = n
+	}
+	sl.length++
+}
+
+// delete removes (score, member) and reports whether it was there.
+func (sl *skiplist) delete(score float64, member string) bool {
+	var update [slMaxLevel]*slNode
+	x := sl.head
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.next[i].forward; f != nil && before(f.score, f.member, score, member); f = x.next[i].forward {
+			x = f
+		}
+		update[i] = x
+	}
+	x = x.next[0].forward
+	if x == nil || x.score != score || x.member != member {
+		return false
+	}
+	sl.unlink(x, &update)
+	return true
+}
+
+func (sl *skiplist) unlink(x *slNode, update *[slMaxLevel]*slNode) {
+	for i := 0; i < sl.level; i++ {
+		if update[i].next[i].forward == x {
+			update[i].next[i].span += x.next[i].span - 1
+			update[i].next[i].forward = x.next[i].forward
+		} else {
+			update[i].next[i].span--
+		}
+	}
+	if x.next[0].forward != nil {
+		x.next[0].forward.backward = x.backward
+	} else {
+		sl.tail = x.backward
+	}
+	for sl.level > 1 && sl.head.next[sl.level-1].forward == nil {
+		sl.level--
+	}
+	sl.length--
+}
+
+// countBefore returns how many elements satisfy less (a predicate that
+// holds for a prefix of the order: "sorts before the bound").
+func (sl *skiplist) countBefore(less func(score float64, member string) bool) int {
+	x := sl.head
+	n := 0
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.next[i].forward; f != nil && less(f.score, f.member); f = x.next[i].forward {
+			n += x.next[i].span
+			x = f
+		}
+	}
+	return n
+}
+
+// at returns the element at 0-based rank r (0 <= r < length).
+func (sl *skiplist) at(r int) *slNode {
+	target := r + 1
+	x := sl.head
+	traversed := 0
+	for i := sl.level - 1; i >= 0; i-- {
+		for x.next[i].forward != nil && traversed+x.next[i].span <= target {
+			traversed += x.next[i].span
+			x = x.next[i].forward
+		}
+		if traversed == target {
+			return x
+		}
+	}
+	return nil
+}
