@@ -214,6 +214,11 @@ func shutdownCommand(x *Ctx) {
 		x.w.OK()
 		return
 	}
+	if !nosave && x.s.scriptBusy() {
+		// Only SHUTDOWN NOSAVE may stop a busy script.
+		x.Err(x.s.busyError())
+		return
+	}
 	x.s.log.Warn("User requested shutdown...")
 	x.c.flags |= clientCloseAfterReply
 	// shutdown closes the listeners and every connection, this one

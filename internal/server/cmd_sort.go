@@ -105,7 +105,7 @@ func (x *Ctx) sortGeneric(readonly bool) {
 		x.Err(errWrongType)
 		return
 	}
-	if dontsort && e != nil && e.Type == keyspace.TypeSet && storeKey != nil {
+	if dontsort && e != nil && e.Type == keyspace.TypeSet && (storeKey != nil || x.fromScript()) {
 		// A set has no order to keep: sort it so the stored result is
 		// deterministic, as Redis does for STORE (and scripts).
 		dontsort, alpha, sortBy = false, true, nil

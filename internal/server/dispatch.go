@@ -43,7 +43,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if s.live.maxmemory.Load() != 0 {
+	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
+		s.reject(c, cmd, s.busyError())
+		return
+	}
+	if s.live.maxmemory.Load() != 0 && !s.scriptBusy() {
 		// As Redis: evict before every command, refuse only those that
 		// may grow memory.
 		s.ks.Lock()
@@ -71,6 +75,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 
 	s.ks.Lock()
+	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
+		// A script went busy while this command waited for the lock.
+		s.ks.Unlock()
+		s.reject(c, cmd, s.busyError())
+		return
+	}
 	start := c.clock
 	x := Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
 	replyMark := c.w.Len()
@@ -121,7 +131,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		_ = c.send(c.w.Bytes())
 		c.w.Reset()
 	}
-	if len(s.blk.ready) > 0 {
+	if len(s.blk.ready) > 0 && !s.scriptBusy() {
 		s.serveReadyKeys()
 	}
 	s.ks.Unlock()

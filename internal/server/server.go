@@ -65,6 +65,7 @@ type Server struct {
 	rnd       *rand.Rand             // sampling commands' random source (keyspace lock)
 	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
+	scripting scripting              // Lua engines and the running script (script_call.go)
 
 	stats     serverStats
 	errStats  errorStats
@@ -160,15 +161,17 @@ func New(opts Options) (*Server, error) {
 	}
 	s.ks = keyspace.New(int(cfg.Int("databases")))
 	s.ks.SetHook(s.keyChanged)
-	s.ks.SetExpiryPaused(s.pause.isActive)
+	s.ks.SetExpiryPaused(s.expiryPaused)
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
+		scriptCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
 	}
+	s.initScripting()
 	s.slowlog.init()
 	s.latency.init()
 	s.loadLiveConfig()
@@ -226,6 +229,7 @@ func (s *Server) Close() error {
 func (s *Server) shutdown(code int) {
 	s.shutdownOnce.Do(func() {
 		s.exitCode = code
+		s.stopScriptForShutdown()
 		s.closeListeners()
 		close(s.cronStop)
 		s.clientsMu.Lock()
