@@ -111,11 +111,8 @@ func (x *Ctx) block(keys [][]byte, t keyspace.Type, deadline int64, timeoutReply
 	s.stats.blockedClients.Add(1)
 }
 
-// signalKeyReady marks key as having received data, if clients wait on it.
-// The keyspace change hook calls it for every write, so commands need not.
-func (x *Ctx) signalKeyReady(db *keyspace.DB, key []byte) { x.s.signalReady(db.ID, key) }
-
-// signalReady is signalKeyReady by database number.
+// signalReady marks key of database db as having received data, if
+// clients wait on it. The keyspace change hook calls it for every write.
 func (s *Server) signalReady(db int, key []byte) {
 	if len(s.blk.waiting) == 0 {
 		return
