@@ -58,6 +58,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 			return
 		}
 	}
+	if s.notEnoughReplicas() && (cmd.Has(FlagWrite) || cmd.Parent == nil && cmd.Name == "exec" && c.multi != nil && c.multi.writes) {
+		// min-replicas-to-write: a master without replicas refuses writes.
+		s.reject(c, cmd, errNoReplicas)
+		return
+	}
 	if s.stats.trackingClients.Load() > 0 {
 		// Keep the tracking table within tracking-table-max-keys before
 		// the command runs (or is queued), as Redis does.
