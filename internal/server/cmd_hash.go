@@ -83,7 +83,7 @@ func (x *Ctx) expireHashFields(key []byte, h *types.Hash) bool {
 }
 
 func (x *Ctx) hashLimits() (int, int) {
-	return int(x.cfgInt("hash-max-listpack-entries")), int(x.cfgInt("hash-max-listpack-value"))
+	return int(x.s.live.hashMaxEntries.Load()), int(x.s.live.hashMaxValue.Load())
 }
 
 // hashForWrite returns key's hash, creating it if missing.

@@ -38,7 +38,7 @@ func setCommands() []*Command {
 
 func setOf(e *keyspace.Entry) *types.Set { return e.Obj.(*types.Set) }
 
-func (x *Ctx) maxIntset() int { return int(x.cfgInt("set-max-intset-entries")) }
+func (x *Ctx) maxIntset() int { return int(x.s.live.setMaxIntset.Load()) }
 
 func saddCommand(x *Ctx) {
 	key := x.args[1]

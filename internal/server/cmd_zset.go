@@ -69,7 +69,7 @@ func storeNumkeys(args [][]byte) []int { return append([]int{1}, numkeysAt(2)(ar
 func zsetOf(e *keyspace.Entry) *types.ZSet { return e.Obj.(*types.ZSet) }
 
 func (x *Ctx) zsetLimits() (int, int) {
-	return int(x.cfgInt("zset-max-listpack-entries")), int(x.cfgInt("zset-max-listpack-value"))
+	return int(x.s.live.zsetMaxEntries.Load()), int(x.s.live.zsetMaxValue.Load())
 }
 
 // parseScore parses a score as Redis's getDoubleFromObject does: strtod
@@ -199,7 +199,7 @@ done:
 			lastScore = ns
 			processed++
 			if ns != cur {
-				z.Add(m, ns, maxN, maxV)
+				z.Update(m, cur, ns)
 				updated++
 			}
 			continue
@@ -208,7 +208,7 @@ done:
 			aborted = true
 			continue
 		}
-		z.Add(m, s, maxN, maxV)
+		z.Insert(m, s, maxN, maxV)
 		lastScore = s
 		added++
 		processed++

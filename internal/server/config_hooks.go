@@ -22,6 +22,11 @@ func (s *Server) loadLiveConfig() {
 	s.live.latencyTrack.Store(s.cfg.Bool("latency-tracking"))
 	s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
 	s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
+	s.live.hashMaxEntries.Store(s.cfg.Int("hash-max-listpack-entries"))
+	s.live.hashMaxValue.Store(s.cfg.Int("hash-max-listpack-value"))
+	s.live.setMaxIntset.Store(s.cfg.Int("set-max-intset-entries"))
+	s.live.zsetMaxEntries.Store(s.cfg.Int("zset-max-listpack-entries"))
+	s.live.zsetMaxValue.Store(s.cfg.Int("zset-max-listpack-value"))
 	obuf := s.cfg.OutputBufferLimits()
 	s.live.obuf.Store(&obuf)
 	hz := s.cfg.Int("hz")
@@ -48,6 +53,19 @@ func (s *Server) registerConfigHooks() {
 	intHook("timeout", &s.live.idleTimeout)
 	intHook("maxclients", &s.live.maxClients)
 	intHook("latency-monitor-threshold", &s.live.latencyMonitor)
+	// Thresholds are read back from the table: memory values ("1kb")
+	// arrive here unparsed.
+	cfgHook := func(name string, dst interface{ Store(int64) }) {
+		s.cfg.OnApply(name, func(string) error {
+			dst.Store(s.cfg.Int(name))
+			return nil
+		})
+	}
+	cfgHook("hash-max-listpack-entries", &s.live.hashMaxEntries)
+	cfgHook("hash-max-listpack-value", &s.live.hashMaxValue)
+	cfgHook("set-max-intset-entries", &s.live.setMaxIntset)
+	cfgHook("zset-max-listpack-entries", &s.live.zsetMaxEntries)
+	cfgHook("zset-max-listpack-value", &s.live.zsetMaxValue)
 	s.cfg.OnApply("maxmemory", func(string) error {
 		s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
 		if s.opts.OwnsProcess {

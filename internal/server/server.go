@@ -107,7 +107,9 @@ type liveConfig struct {
 	latencyTrack   atomic.Bool  // latency-tracking
 	notifyFlags    atomic.Int64 // notify-keyspace-events classes
 	maxmemory      atomic.Uint64
-	obuf           atomic.Pointer[[3]config.OutputBufferLimit]
+	// collection encoding thresholds
+	hashMaxEntries, hashMaxValue, setMaxIntset, zsetMaxEntries, zsetMaxValue atomic.Int64
+	obuf                                                                     atomic.Pointer[[3]config.OutputBufferLimit]
 }
 
 // serverStats are INFO stats counters.

@@ -16,11 +16,64 @@ type skiplist struct {
 
 const slMaxLevel = 32
 
+// slNode keeps its two lowest links inline (94% of nodes have no other:
+// one allocation per node, and the hops at the busiest levels touch only
+// the node itself); higher links live in over.
 type slNode struct {
 	member   string
 	score    float64
 	backward *slNode
-	next     []slLink
+	low      [2]slLink
+	over     []slLink
+	levels   int32
+}
+
+// link returns the node's link at level i (i < n.levels).
+func (n *slNode) link(i int) *slLink {
+	if i < 2 {
+		return &n.low[i]
+	}
+	return &n.over[i-2]
+}
+
+// Taller nodes are allocated together with their extra links, so a hop
+// at a high level reads one contiguous block instead of chasing a second
+// allocation.
+type (
+	slNode4 struct {
+		n slNode
+		l [2]slLink
+	}
+	slNode8 struct {
+		n slNode
+		l [6]slLink
+	}
+	slNodeMax struct {
+		n slNode
+		l [slMaxLevel - 2]slLink
+	}
+)
+
+func newSlNode(member string, score float64, levels int) *slNode {
+	var n *slNode
+	switch {
+	case levels <= 2:
+		n = &slNode{}
+	case levels <= 4:
+		w := &slNode4{}
+		n = &w.n
+		n.over = w.l[:levels-2]
+	case levels <= 8:
+		w := &slNode8{}
+		n = &w.n
+		n.over = w.l[:levels-2]
+	default:
+		w := &slNodeMax{}
+		n = &w.n
+		n.over = w.l[:levels-2]
+	}
+	n.member, n.score, n.levels = member, score, int32(levels)
+	return n
 }
 
 type slLink struct {
@@ -29,7 +82,7 @@ type slLink struct {
 }
 
 func newSkiplist() *skiplist {
-	return &skiplist{head: &slNode{next: make([]slLink, slMaxLevel)}, level: 1,
+	return &skiplist{head: newSlNode("", 0, slMaxLevel), level: 1,
 		rnd: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
 }
 
@@ -55,8 +108,8 @@ func (sl *skiplist) insert(score float64, member string) {
 		if i < sl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for f := x.next[i].forward; f != nil && before(f.score, f.member, score, member); f = x.next[i].forward {
-			rank[i] += x.next[i].span
+		for f := x.link(i).forward; f != nil && before(f.score, f.member, score, member); f = x.link(i).forward {
+			rank[i] += x.link(i).span
 			x = f
 		}
 		update[i] = x
@@ -66,25 +119,26 @@ func (sl *skiplist) insert(score float64, member string) {
 		for i := sl.level; i < lvl; i++ {
 			rank[i] = 0
 			update[i] = sl.head
-			update[i].next[i].span = sl.length
+			update[i].link(i).span = sl.length
 		}
 		sl.level = lvl
 	}
-	n := &slNode{member: member, score: score, next: make([]slLink, lvl)}
+	n := newSlNode(member, score, lvl)
 	for i := 0; i < lvl; i++ {
-		n.next[i].forward = update[i].next[i].forward
-		update[i].next[i].forward = n
-		n.next[i].span = update[i].next[i].span - (rank[0] - rank[i])
-		update[i].next[i].span = rank[0] - rank[i] + 1
+		l, u := n.link(i), update[i].link(i)
+		l.forward = u.forward
+		u.forward = n
+		l.span = u.span - (rank[0] - rank[i])
+		u.span = rank[0] - rank[i] + 1
 	}
 	for i := lvl; i < sl.level; i++ {
-		update[i].next[i].span++
+		update[i].link(i).span++
 	}
 	if update[0] != sl.head {
 		n.backward = update[0]
 	}
-	if n.next[0].forward != nil {
-		n.next[0].forward.backward = n
+	if n.low[0].forward != nil {
+		n.low[0].forward.backward = n
 	} else {
 		sl.tail = n
 	}
@@ -96,12 +150,12 @@ func (sl *skiplist) delete(score float64, member string) bool {
 	var update [slMaxLevel]*slNode
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
-		for f := x.next[i].forward; f != nil && before(f.score, f.member, score, member); f = x.next[i].forward {
+		for f := x.link(i).forward; f != nil && before(f.score, f.member, score, member); f = x.link(i).forward {
 			x = f
 		}
 		update[i] = x
 	}
-	x = x.next[0].forward
+	x = x.low[0].forward
 	if x == nil || x.score != score || x.member != member {
 		return false
 	}
@@ -111,19 +165,19 @@ func (sl *skiplist) delete(score float64, member string) bool {
 
 func (sl *skiplist) unlink(x *slNode, update *[slMaxLevel]*slNode) {
 	for i := 0; i < sl.level; i++ {
-		if update[i].next[i].forward == x {
-			update[i].next[i].span += x.next[i].span - 1
-			update[i].next[i].forward = x.next[i].forward
+		if update[i].link(i).forward == x {
+			update[i].link(i).span += x.link(i).span - 1
+			update[i].link(i).forward = x.link(i).forward
 		} else {
-			update[i].next[i].span--
+			update[i].link(i).span--
 		}
 	}
-	if x.next[0].forward != nil {
-		x.next[0].forward.backward = x.backward
+	if x.low[0].forward != nil {
+		x.low[0].forward.backward = x.backward
 	} else {
 		sl.tail = x.backward
 	}
-	for sl.level > 1 && sl.head.next[sl.level-1].forward == nil {
+	for sl.level > 1 && sl.head.link(sl.level-1).forward == nil {
 		sl.level--
 	}
 	sl.length--
@@ -135,8 +189,8 @@ func (sl *skiplist) countBefore(less func(score float64, member string) bool) in
 	x := sl.head
 	n := 0
 	for i := sl.level - 1; i >= 0; i-- {
-		for f := x.next[i].forward; f != nil && less(f.score, f.member); f = x.next[i].forward {
-			n += x.next[i].span
+		for f := x.link(i).forward; f != nil && less(f.score, f.member); f = x.link(i).forward {
+			n += x.link(i).span
 			x = f
 		}
 	}
@@ -149,9 +203,9 @@ func (sl *skiplist) at(r int) *slNode {
 	x := sl.head
 	traversed := 0
 	for i := sl.level - 1; i >= 0; i-- {
-		for x.next[i].forward != nil && traversed+x.next[i].span <= target {
-			traversed += x.next[i].span
-			x = x.next[i].forward
+		for x.link(i).forward != nil && traversed+x.link(i).span <= target {
+			traversed += x.link(i).span
+			x = x.link(i).forward
 		}
 		if traversed == target {
 			return x

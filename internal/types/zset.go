@@ -116,6 +116,24 @@ func (z *ZSet) convert() {
 	z.small = nil
 }
 
+// Insert adds a member the caller knows is absent (see Add for limits).
+func (z *ZSet) Insert(member []byte, score float64, maxEntries, maxValue int) {
+	if z.sl == nil && (len(z.small)+1 > maxEntries || len(member) > maxValue) {
+		z.convert()
+	}
+	z.insert(string(member), score)
+}
+
+// Update moves a member the caller knows has score old to score new.
+func (z *ZSet) Update(member []byte, old, new float64) {
+	if old == new {
+		return
+	}
+	m := string(member)
+	z.removeScored(m, old)
+	z.insert(m, new)
+}
+
 // Remove deletes member and reports whether it was there.
 func (z *ZSet) Remove(member []byte) bool {
 	s, ok := z.Score(member)
@@ -176,7 +194,7 @@ func (z *ZSet) Iterate(r int, rev bool, fn func(member string, score float64) bo
 		}
 		return
 	}
-	for x := z.sl.at(r); x != nil; x = x.next[0].forward {
+	for x := z.sl.at(r); x != nil; x = x.low[0].forward {
 		if !fn(x.member, x.score) {
 			return
 		}
