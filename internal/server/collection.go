@@ -49,6 +49,3 @@ func (x *Ctx) deleteIfEmpty(key []byte, length int) bool {
 	x.changed(key, keyspace.NotifyGeneric, "del")
 	return true
 }
-
-// cfgInt reads an integer directive (the encoding thresholds).
-func (x *Ctx) cfgInt(name string) int64 { return x.s.cfg.Int(name) }
