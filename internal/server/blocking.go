@@ -178,7 +178,15 @@ func (s *Server) serveKey(bk blockKey) {
 		}
 		x := Ctx{s: s, c: c, cmd: st.cmd, args: st.args, w: c.w, db: s.ks.DB(st.db),
 			now: now.UnixMilli(), reblocking: true, readyKey: key}
+		// While the parked client's command runs it is the current
+		// client: invalidations it causes for itself follow its reply.
+		prev := s.track.current
+		s.track.current = c
 		s.call(&x, c.w.Len())
+		if len(s.track.pending) > 0 || s.track.flushPen {
+			s.trackingAfterCommand(c)
+		}
+		s.track.current = prev
 		if x.stillBlocked {
 			continue
 		}
