@@ -251,20 +251,25 @@ func (m *pubsubMessage) bytes(proto int) []byte {
 		p = &m.resp3
 	}
 	if *p == nil {
-		w := resp.NewWriter()
-		w.Proto = proto
+		// Built by hand into an exact-size buffer: this runs for every
+		// published message.
 		n := 3
 		if m.pattern != nil {
 			n = 4
 		}
-		w.Push(n)
-		w.BulkString(m.kind)
-		if m.pattern != nil {
-			w.Bulk(m.pattern)
+		b := make([]byte, 0, 48+len(m.kind)+len(m.pattern)+len(m.channel)+len(m.msg))
+		if proto >= 3 {
+			b = append(b, '>')
+		} else {
+			b = append(b, '*')
 		}
-		w.Bulk(m.channel)
-		w.Bulk(m.msg)
-		*p = append([]byte(nil), w.Bytes()...)
+		b = append(strconv.AppendInt(b, int64(n), 10), '\r', '\n')
+		b = appendBulk(b, []byte(m.kind))
+		if m.pattern != nil {
+			b = appendBulk(b, m.pattern)
+		}
+		b = appendBulk(appendBulk(b, m.channel), m.msg)
+		*p = b
 	}
 	return *p
 }
@@ -433,4 +438,12 @@ func (s *Server) obufLimit(c *Client) config.OutputBufferLimit {
 		return lims[2]
 	}
 	return lims[0]
+}
+
+// appendBulk appends v as a RESP bulk string.
+func appendBulk(b, v []byte) []byte {
+	b = append(b, '$')
+	b = append(strconv.AppendInt(b, int64(len(v)), 10), '\r', '\n')
+	b = append(b, v...)
+	return append(b, '\r', '\n')
 }
