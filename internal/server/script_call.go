@@ -172,11 +172,6 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	start := time.Now()
 	in := Ctx{s: s, c: c, cmd: cmd, args: argv, w: h.w, db: s.ks.DB(c.db), now: r.now, noBlock: true}
 	s.call(&in, 0)
-	if cmd.Has(FlagReadonly) && r.x != nil && r.x.c.tracking != nil {
-		// As Redis: a script that reads makes its caller track the keys
-		// the script declared (not those of the inner command).
-		s.trackRead(r.x.c, r.x.cmd, r.x.args)
-	}
 	dur := time.Since(start)
 	cmd.stats.calls++
 	cmd.stats.usec += dur.Microseconds()
