@@ -317,12 +317,9 @@ func hincrbyfloatCommand(x *Ctx) {
 	if !ok {
 		return
 	}
-	cur, _ := h.Get(x.args[2])
-	if cur == nil {
-		cur = []byte{}
-		if _, exists := h.Get(x.args[2]); !exists {
-			cur = nil
-		}
+	cur, exists := h.Get(x.args[2])
+	if exists && cur == nil {
+		cur = []byte{} // an empty value is present, not missing (nil means 0)
 	}
 	s, errMsg := longDoubleAdd(cur, x.args[3], errHashNotFloat)
 	if errMsg != "" {
@@ -358,17 +355,8 @@ func hrandfieldCommand(x *Ctx) {
 		x.w.Bulk(fs[0])
 		return
 	}
-	count, ok := parseInt(x.args[2])
+	count, ok := x.parseRandomCount(x.args[2], withValues)
 	if !ok {
-		x.Err(errNotInt)
-		return
-	}
-	if count < -math.MaxInt64 {
-		x.Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-		return
-	}
-	if withValues && count < -math.MaxInt64/2 {
-		x.Err(errOutOfRange)
 		return
 	}
 	h, ok := x.lookupHash(x.args[1], false)

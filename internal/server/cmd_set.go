@@ -227,13 +227,8 @@ func srandmemberCommand(x *Ctx) {
 		x.w.Bulk(setOf(e).Random(x.s.rand()))
 		return
 	}
-	n, ok := parseInt(x.args[2])
+	n, ok := x.parseRandomCount(x.args[2], false)
 	if !ok {
-		x.Err(errNotInt)
-		return
-	}
-	if n < -1<<63+1 {
-		x.Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
 		return
 	}
 	e, ok := x.lookupTypeRead(x.args[1], keyspace.TypeSet)

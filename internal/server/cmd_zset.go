@@ -81,17 +81,9 @@ func parseScore(b []byte) (float64, bool) {
 		return 0, false
 	}
 	if math.IsInf(f, 0) || f == 0 {
-		// An explicit infinity or zero is fine; one produced by range
-		// overflow or underflow is not.
+		// An explicit infinity or zero parses cleanly; one produced by
+		// overflow or underflow is a range error.
 		if _, err := strconv.ParseFloat(string(b), 64); err != nil {
-			var s = string(b)
-			if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
-				s = s[1:]
-			}
-			switch s {
-			case "inf", "Inf", "INF", "infinity", "Infinity", "INFINITY":
-				return f, true
-			}
 			return 0, false
 		}
 	}
@@ -642,33 +634,12 @@ func zrangeCommand(x *Ctx) {
 	case "zrevrangebylex":
 		kind, rev = zrLex, true
 	}
-	if kind != zrAuto {
-		// The legacy forms fix the direction too: REV is not an option.
-		res, ws, ok := x.zrangeQueryFixed(kind, rev)
-		if ok {
-			replyMembers(x.w, res.members, res.scores, ws)
-		}
-		return
-	}
-	res, ws, ok := x.zrangeQuery(1, zrAuto, false, false)
+	// The legacy forms fix kind and direction, so zrangeQuery refuses
+	// BYSCORE/BYLEX/REV for them.
+	res, ws, ok := x.zrangeQuery(1, kind, rev, false)
 	if ok {
 		replyMembers(x.w, res.members, res.scores, ws)
 	}
-}
-
-// zrangeQueryFixed runs a legacy range command: its kind and direction
-// are set, so BYSCORE/BYLEX/REV are syntax errors.
-func (x *Ctx) zrangeQueryFixed(kind int, rev bool) (zrangeResult, bool, bool) {
-	for j := 4; j < len(x.args); j++ {
-		if eqFold(x.args[j], "rev") || eqFold(x.args[j], "byscore") || eqFold(x.args[j], "bylex") {
-			x.Err(errSyntax)
-			return zrangeResult{}, false, false
-		}
-		if eqFold(x.args[j], "limit") {
-			j += 2
-		}
-	}
-	return x.zrangeQuery(1, kind, rev, false)
 }
 
 func zrangestoreCommand(x *Ctx) {
@@ -826,9 +797,7 @@ func zpopCommand(x *Ctx) {
 	max := x.cmd.Name == "zpopmax"
 	nested := x.w.Proto > 2 && count != -1
 	if count == 0 {
-		e, ok := x.lookupTypeWrite(x.args[1], keyspace.TypeZSet)
-		if ok {
-			_ = e
+		if _, ok := x.lookupTypeWrite(x.args[1], keyspace.TypeZSet); ok {
 			x.w.EmptyArray()
 		}
 		return
@@ -913,17 +882,8 @@ func zrandmemberCommand(x *Ctx) {
 		x.w.BulkString(m)
 		return
 	}
-	count, ok := parseInt(x.args[2])
+	count, ok := x.parseRandomCount(x.args[2], withScores)
 	if !ok {
-		x.Err(errNotInt)
-		return
-	}
-	if count < -math.MaxInt64 {
-		x.Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
-		return
-	}
-	if withScores && count < -math.MaxInt64/2 {
-		x.Err(errOutOfRange)
 		return
 	}
 	z, ok := x.zsetRead(x.args[1])

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"math"
+
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 )
 
@@ -48,4 +50,24 @@ func (x *Ctx) deleteIfEmpty(key []byte, length int) bool {
 	x.db.Delete(key)
 	x.changed(key, keyspace.NotifyGeneric, "del")
 	return true
+}
+
+// parseRandomCount parses the count of SRANDMEMBER, HRANDFIELD and
+// ZRANDMEMBER as Redis does: within ±(2^63-1), and when values come along
+// (WITHVALUES/WITHSCORES) a negative count must leave room to double.
+func (x *Ctx) parseRandomCount(arg []byte, withValues bool) (int64, bool) {
+	n, ok := parseInt(arg)
+	if !ok {
+		x.Err(errNotInt)
+		return 0, false
+	}
+	if n < -math.MaxInt64 {
+		x.Err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+		return 0, false
+	}
+	if withValues && n < -math.MaxInt64/2 {
+		x.Err(errOutOfRange)
+		return 0, false
+	}
+	return n, true
 }
