@@ -168,15 +168,7 @@ func (x *Ctx) replyHumanDouble(f float64) {
 
 // humanFloat formats as Redis's "%.17Lf" with trailing zeros removed.
 func humanFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'f', 17, 64)
-	if strings.IndexByte(s, '.') >= 0 {
-		s = strings.TrimRight(s, "0")
-		s = strings.TrimSuffix(s, ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
+	return trimHumanFloat(strconv.FormatFloat(f, 'f', 17, 64))
 }
 
 func geodistCommand(x *Ctx) {

@@ -589,7 +589,12 @@ func longDoubleAdd(cur, incr []byte, curErr string) (string, string) {
 	if sum.IsInf() || sum.MantExp(nil) > 16384 {
 		return "", errIncrFloatNaN
 	}
-	s := sum.Text('f', 17)
+	return trimHumanFloat(sum.Text('f', 17)), ""
+}
+
+// trimHumanFloat turns a "%.17f" rendering into Redis's human form
+// (LD_STR_HUMAN): trailing zeros and a bare point removed, "-0" as "0".
+func trimHumanFloat(s string) string {
 	if strings.IndexByte(s, '.') >= 0 {
 		s = strings.TrimRight(s, "0")
 		s = strings.TrimSuffix(s, ".")
@@ -597,5 +602,5 @@ func longDoubleAdd(cur, incr []byte, curErr string) (string, string) {
 	if s == "-0" {
 		s = "0"
 	}
-	return s, ""
+	return s
 }
