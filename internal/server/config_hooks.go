@@ -61,6 +61,10 @@ func (s *Server) registerConfigHooks() {
 			return nil
 		})
 	}
+	s.cfg.OnApply("tracking-table-max-keys", func(string) error {
+		s.trackingLimit() // a lowered limit applies at once (CONFIG SET holds the lock)
+		return nil
+	})
 	cfgHook("hash-max-listpack-entries", &s.live.hashMaxEntries)
 	cfgHook("hash-max-listpack-value", &s.live.hashMaxValue)
 	cfgHook("set-max-intset-entries", &s.live.setMaxIntset)

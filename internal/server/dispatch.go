@@ -63,13 +63,6 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, errNoReplicas)
 		return
 	}
-	if s.stats.trackingClients.Load() > 0 {
-		// Keep the tracking table within tracking-table-max-keys before
-		// the command runs (or is queued), as Redis does.
-		s.ks.Lock()
-		s.trackingLimit()
-		s.ks.Unlock()
-	}
 	if c.multi != nil && queuesInMulti(cmd) {
 		s.queueCommand(c, cmd, args)
 		return

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/peregrinedb/peregrine/internal/resp"
@@ -293,9 +294,14 @@ func clientTrackinginfoCommand(x *Ctx) {
 // by forgetting keys at random, invalidating them for their readers.
 func (s *Server) trackingLimit() {
 	limit := int(s.cfg.Int("tracking-table-max-keys"))
-	if limit <= 0 {
+	if limit <= 0 || len(s.track.keys) <= limit {
 		return
 	}
+	// The server forgets these keys, no client changed them: NOLOOP does
+	// not apply and the invalidations go out at once (before any reply).
+	cur := s.track.current
+	s.track.current = nil
+	defer func() { s.track.current = cur }()
 	for k := range s.track.keys {
 		if len(s.track.keys) <= limit {
 			return
@@ -333,6 +339,10 @@ func (s *Server) afterTrackedCommand(c *Client, cmd *Command, args [][]byte) {
 	}
 	if cmd.Has(FlagReadonly) {
 		s.trackRead(c, cmd, args)
+		// The table only grows here: keep it within
+		// tracking-table-max-keys (CONFIG SET and the cron cover a
+		// lowered limit), instead of a check before every command.
+		s.trackingLimit()
 	}
 	if c.multi == nil && (cmd.Parent == nil || cmd.Parent.Name != "client") {
 		t.caching = false
@@ -386,12 +396,16 @@ func (s *Server) trackingInvalidate(key []byte, byServer bool) {
 
 // invalidationKeys encodes the array of keys of an invalidation message.
 func invalidationKeys(keys [][]byte) []byte {
-	w := resp.NewWriter()
-	w.Array(len(keys))
+	n := 16
 	for _, k := range keys {
-		w.Bulk(k)
+		n += len(k) + 16
 	}
-	return append([]byte(nil), w.Bytes()...)
+	b := append(make([]byte, 0, n), '*')
+	b = append(strconv.AppendInt(b, int64(len(keys)), 10), '\r', '\n')
+	for _, k := range keys {
+		b = appendBulk(b, k)
+	}
+	return b
 }
 
 // sendInvalidation delivers an invalidation whose payload (an array of
@@ -412,12 +426,9 @@ func (s *Server) sendInvalidation(c *Client, payload []byte, self *resp.Writer) 
 		if target == nil {
 			t.brokenRedir = true
 			if c.w.Proto >= 3 {
-				w := resp.NewWriter()
-				w.Proto = 3
-				w.Push(2)
-				w.BulkString("tracking-redir-broken")
-				w.Int(t.redirect)
-				s.deliverTo(c, w.Bytes(), self)
+				b := appendBulk([]byte(">2\r\n"), []byte("tracking-redir-broken"))
+				b = append(strconv.AppendInt(append(b, ':'), t.redirect, 10), '\r', '\n')
+				s.deliverTo(c, b, self)
 			}
 			return
 		}
@@ -426,31 +437,27 @@ func (s *Server) sendInvalidation(c *Client, payload []byte, self *resp.Writer) 
 			self = nil
 		}
 	}
-	w := resp.NewWriter()
-	w.Proto = target.w.Proto
+	b := make([]byte, 0, 64+len(payload))
 	switch {
 	case target.w.Proto >= 3:
-		w.Push(2)
-		w.BulkString("invalidate")
+		b = appendBulk(append(b, ">2\r\n"...), []byte("invalidate"))
 	case redirected && target.flags&clientPubsub != 0:
-		w.Push(3)
-		w.BulkString("message")
-		w.BulkString(trackingChannel)
+		b = appendBulk(append(b, "*3\r\n"...), []byte("message"))
+		b = appendBulk(b, []byte(trackingChannel))
 	default:
 		return // a RESP2 connection cannot receive pushes
 	}
-	w.Raw(payload)
-	s.deliverTo(target, w.Bytes(), self)
+	s.deliverTo(target, append(b, payload...), self)
 }
 
-// deliverTo writes a push into the running command's writer or queues it
-// in the client's outbox.
+// deliverTo writes a push (a buffer of its own) into the running
+// command's writer or queues it in the client's outbox.
 func (s *Server) deliverTo(c *Client, b []byte, self *resp.Writer) {
 	if self != nil {
 		self.Raw(b)
 		return
 	}
-	s.pushPubsub(c, append([]byte(nil), b...))
+	s.pushPubsub(c, b)
 }
 
 // trackingFlush invalidates every tracking client's cache (FLUSHDB,
