@@ -2,6 +2,9 @@ package encoding
 
 import (
 	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +41,61 @@ func FuzzLZFDecompress(f *testing.F) {
 		back, err := LZFDecompress(c, len(out))
 		if err != nil || !bytes.Equal(back, out) {
 			t.Fatalf("re-compression round trip failed: %v", err)
+		}
+	})
+}
+
+func FuzzListpackEach(f *testing.F) {
+	b := NewListpackBuilder(0)
+	f.Add(b.Bytes())
+	b.Reset()
+	for _, v := range []string{"a", "1", "-1", "1000", "40000", "9000000", "3000000000", "-9223372036854775808", "007", strings.Repeat("x", 64), strings.Repeat("y", 200)} {
+		b.Append([]byte(v))
+	}
+	f.Add(b.Bytes())
+	b.Reset()
+	b.Append([]byte(strings.Repeat("L", 5000)))
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, lp []byte) {
+		var entries []lpEntry
+		err := ListpackEach(lp, func(s []byte, n int64, isInt bool) error {
+			entries = append(entries, lpEntry{string(s), n, isInt})
+			return nil
+		})
+		n, lenErr := ListpackLen(lp)
+		if err != nil {
+			// ListpackLen trusts a stated count, so it may succeed
+			// where the full walk fails, but not the other way round.
+			return
+		}
+		if lenErr != nil || n != len(entries) {
+			t.Fatalf("ListpackEach found %d entries, ListpackLen = %d, %v", len(entries), n, lenErr)
+		}
+		// Rebuilding gives a listpack that walks to the same values
+		// (strings that look like integers become integers).
+		rb := NewListpackBuilder(len(lp))
+		for _, e := range entries {
+			if e.isInt {
+				rb.AppendInt(e.n)
+			} else {
+				rb.Append([]byte(e.s))
+			}
+		}
+		i := 0
+		err = ListpackEach(rb.Bytes(), func(s []byte, n int64, isInt bool) error {
+			e := entries[i]
+			i++
+			if isInt {
+				if e.isInt && e.n == n || !e.isInt && e.s == strconv.FormatInt(n, 10) {
+					return nil
+				}
+			} else if !e.isInt && e.s == string(s) {
+				return nil
+			}
+			return fmt.Errorf("entry %d: rebuilt as %q/%d/%v from %v", i-1, s, n, isInt, e)
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	})
 }
