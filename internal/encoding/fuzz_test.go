@@ -99,3 +99,33 @@ func FuzzListpackEach(f *testing.F) {
 		}
 	})
 }
+
+func FuzzIntsetEach(f *testing.F) {
+	f.Add(IntsetEncode([]int64{1, 2, 3}))
+	f.Add(IntsetEncode([]int64{-70000, 5, 70000}))
+	f.Add(IntsetEncode([]int64{-1 << 40, 1 << 40}))
+	f.Add([]byte{2, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var vals []int64
+		if err := IntsetEach(b, func(v int64) error { vals = append(vals, v); return nil }); err != nil {
+			return
+		}
+		// An accepted intset re-encodes to a valid intset with the same
+		// values, no wider than the input.
+		enc := IntsetEncode(vals)
+		if len(enc) > len(b) {
+			t.Fatalf("re-encoding grew %d bytes to %d", len(b), len(enc))
+		}
+		i := 0
+		err := IntsetEach(enc, func(v int64) error {
+			if v != vals[i] {
+				return fmt.Errorf("value %d: %d, want %d", i, v, vals[i])
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != len(vals) {
+			t.Fatalf("re-encoded intset: %v (%d of %d values)", err, i, len(vals))
+		}
+	})
+}
