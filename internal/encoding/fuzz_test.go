@@ -129,3 +129,56 @@ func FuzzIntsetEach(f *testing.F) {
 		}
 	})
 }
+
+func FuzzZiplistEach(f *testing.F) {
+	f.Add([]byte{20, 0, 0, 0, 17, 0, 0, 0, 3, 0, 0x00, 0x02, 'a', 'b', 0x04, 0x01, 'c', 0x03, 0xf6, 0xff})
+	f.Add([]byte{11, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0xff})
+	f.Add(zlBuild(false, zlStr("hello"), zlInt(-2, 1), zlInt(300, 2), zlInt(-70000, 3), zlInt(1<<31-1, 4), zlInt(-1<<40, 8), zlStr(strings.Repeat("x", 300))))
+	f.Add(zlBuild(true, zlStr("a"), zlInt(12, 0)))
+	f.Fuzz(func(t *testing.T, zl []byte) {
+		var first []lpEntry
+		err := ZiplistEach(zl, func(s []byte, n int64, isInt bool) error {
+			first = append(first, lpEntry{string(s), n, isInt})
+			return nil
+		})
+		if err != nil {
+			return
+		}
+		// Converting an accepted ziplist to a listpack (what the RDB reader
+		// does) gives a valid listpack with the same values.
+		b := NewListpackBuilder(len(zl))
+		for _, e := range first {
+			if e.isInt {
+				b.AppendInt(e.n)
+			} else {
+				b.Append([]byte(e.s))
+			}
+		}
+		n, err := ListpackLen(b.Bytes())
+		if err != nil || n != len(first) {
+			t.Fatalf("converted listpack: %d entries, %v; want %d", n, err, len(first))
+		}
+	})
+}
+
+func FuzzZipmapEach(f *testing.F) {
+	f.Add([]byte("\x02\x03foo\x03\x00bar\x05hello\x05\x00world\xff"))
+	f.Add([]byte("\xfe\x01k\xfe\x05\x00\x00\x00\x02hello\x00\x00\xff"))
+	f.Add([]byte{0, 0xff})
+	f.Fuzz(func(t *testing.T, zm []byte) {
+		total := 0
+		err := ZipmapEach(zm, func(k, v []byte) error {
+			total += len(k) + len(v)
+			if cap(k) != len(k) || cap(v) != len(v) {
+				return fmt.Errorf("key or value capacity extends past its end")
+			}
+			return nil
+		})
+		if err == nil && total > len(zm) {
+			t.Fatalf("pairs hold %d bytes, more than the %d-byte zipmap", total, len(zm))
+		}
+		if err != nil && strings.Contains(err.Error(), "capacity") {
+			t.Fatal(err)
+		}
+	})
+}
