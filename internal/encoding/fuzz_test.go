@@ -2,6 +2,7 @@ package encoding
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,47 +58,59 @@ func FuzzListpackEach(f *testing.F) {
 	b.Append([]byte(strings.Repeat("L", 5000)))
 	f.Add(b.Bytes())
 	f.Fuzz(func(t *testing.T, lp []byte) {
-		var entries []lpEntry
-		err := ListpackEach(lp, func(s []byte, n int64, isInt bool) error {
-			entries = append(entries, lpEntry{string(s), n, isInt})
-			return nil
-		})
-		n, lenErr := ListpackLen(lp)
-		if err != nil {
-			// ListpackLen trusts a stated count, so it may succeed
-			// where the full walk fails, but not the other way round.
-			return
-		}
-		if lenErr != nil || n != len(entries) {
-			t.Fatalf("ListpackEach found %d entries, ListpackLen = %d, %v", len(entries), n, lenErr)
-		}
-		// Rebuilding gives a listpack that walks to the same values
-		// (strings that look like integers become integers).
-		rb := NewListpackBuilder(len(lp))
-		for _, e := range entries {
-			if e.isInt {
-				rb.AppendInt(e.n)
-			} else {
-				rb.Append([]byte(e.s))
-			}
-		}
-		i := 0
-		err = ListpackEach(rb.Bytes(), func(s []byte, n int64, isInt bool) error {
-			e := entries[i]
-			i++
-			if isInt {
-				if e.isInt && e.n == n || !e.isInt && e.s == strconv.FormatInt(n, 10) {
-					return nil
-				}
-			} else if !e.isInt && e.s == string(s) {
-				return nil
-			}
-			return fmt.Errorf("entry %d: rebuilt as %q/%d/%v from %v", i-1, s, n, isInt, e)
-		})
-		if err != nil {
-			t.Fatal(err)
+		fuzzListpack(t, lp)
+		// Random bytes rarely carry a matching total length and
+		// terminator; patch them in so the entry walk gets exercised.
+		if len(lp) >= lpHeaderSize+1 {
+			fixed := append([]byte(nil), lp...)
+			binary.LittleEndian.PutUint32(fixed, uint32(len(fixed)))
+			fixed[len(fixed)-1] = lpEOF
+			fuzzListpack(t, fixed)
 		}
 	})
+}
+
+func fuzzListpack(t *testing.T, lp []byte) {
+	var entries []lpEntry
+	err := ListpackEach(lp, func(s []byte, n int64, isInt bool) error {
+		entries = append(entries, lpEntry{string(s), n, isInt})
+		return nil
+	})
+	n, lenErr := ListpackLen(lp)
+	if err != nil {
+		// ListpackLen trusts a stated count, so it may succeed
+		// where the full walk fails, but not the other way round.
+		return
+	}
+	if lenErr != nil || n != len(entries) {
+		t.Fatalf("ListpackEach found %d entries, ListpackLen = %d, %v", len(entries), n, lenErr)
+	}
+	// Rebuilding gives a listpack that walks to the same values
+	// (strings that look like integers become integers).
+	rb := NewListpackBuilder(len(lp))
+	for _, e := range entries {
+		if e.isInt {
+			rb.AppendInt(e.n)
+		} else {
+			rb.Append([]byte(e.s))
+		}
+	}
+	i := 0
+	err = ListpackEach(rb.Bytes(), func(s []byte, n int64, isInt bool) error {
+		e := entries[i]
+		i++
+		if isInt {
+			if e.isInt && e.n == n || !e.isInt && e.s == strconv.FormatInt(n, 10) {
+				return nil
+			}
+		} else if !e.isInt && e.s == string(s) {
+			return nil
+		}
+		return fmt.Errorf("entry %d: rebuilt as %q/%d/%v from %v", i-1, s, n, isInt, e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func FuzzIntsetEach(f *testing.F) {
@@ -136,29 +149,41 @@ func FuzzZiplistEach(f *testing.F) {
 	f.Add(zlBuild(false, zlStr("hello"), zlInt(-2, 1), zlInt(300, 2), zlInt(-70000, 3), zlInt(1<<31-1, 4), zlInt(-1<<40, 8), zlStr(strings.Repeat("x", 300))))
 	f.Add(zlBuild(true, zlStr("a"), zlInt(12, 0)))
 	f.Fuzz(func(t *testing.T, zl []byte) {
-		var first []lpEntry
-		err := ZiplistEach(zl, func(s []byte, n int64, isInt bool) error {
-			first = append(first, lpEntry{string(s), n, isInt})
-			return nil
-		})
-		if err != nil {
-			return
-		}
-		// Converting an accepted ziplist to a listpack (what the RDB reader
-		// does) gives a valid listpack with the same values.
-		b := NewListpackBuilder(len(zl))
-		for _, e := range first {
-			if e.isInt {
-				b.AppendInt(e.n)
-			} else {
-				b.Append([]byte(e.s))
-			}
-		}
-		n, err := ListpackLen(b.Bytes())
-		if err != nil || n != len(first) {
-			t.Fatalf("converted listpack: %d entries, %v; want %d", n, err, len(first))
+		fuzzZiplist(t, zl)
+		// Patch in a matching zlbytes and terminator so the entry walk
+		// gets exercised.
+		if len(zl) >= zlHeaderSize+1 {
+			fixed := append([]byte(nil), zl...)
+			binary.LittleEndian.PutUint32(fixed, uint32(len(fixed)))
+			fixed[len(fixed)-1] = zlEnd
+			fuzzZiplist(t, fixed)
 		}
 	})
+}
+
+func fuzzZiplist(t *testing.T, zl []byte) {
+	var first []lpEntry
+	err := ZiplistEach(zl, func(s []byte, n int64, isInt bool) error {
+		first = append(first, lpEntry{string(s), n, isInt})
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	// Converting an accepted ziplist to a listpack (what the RDB reader
+	// does) gives a valid listpack with the same values.
+	b := NewListpackBuilder(len(zl))
+	for _, e := range first {
+		if e.isInt {
+			b.AppendInt(e.n)
+		} else {
+			b.Append([]byte(e.s))
+		}
+	}
+	n, err := ListpackLen(b.Bytes())
+	if err != nil || n != len(first) {
+		t.Fatalf("converted listpack: %d entries, %v; want %d", n, err, len(first))
+	}
 }
 
 func FuzzZipmapEach(f *testing.F) {
