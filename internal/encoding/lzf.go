@@ -55,7 +55,10 @@ func LZFCompress(in []byte, maxOut int) []byte {
 		table[h] = int32(ip + 1)
 		dist := ip - cand
 		if cand < 0 || dist > lzfMaxOffset || binary.LittleEndian.Uint32(in[cand:])&0xffffff != v {
-			ip++
+			// The longer the search has gone without a match, the
+			// larger the step, so incompressible data is skipped
+			// quickly (one more byte per 64 bytes without a match).
+			ip += 1 + (ip-lit)>>6
 			continue
 		}
 		n := lzfMinMatch + matchLen(in[cand+lzfMinMatch:], in[ip+lzfMinMatch:min(len(in), ip+lzfMaxMatch)])
