@@ -75,6 +75,9 @@ func (db *DB) expire(key []byte) {
 
 // remove deletes key from both tables without reporting.
 func (db *DB) remove(key []byte) bool {
+	if db.ks.snap != nil {
+		db.Preserve(key)
+	}
 	old, ok := db.dict.DeleteBytes(key)
 	if ok && old.Expire != 0 {
 		db.expires.DeleteBytes(key)
@@ -86,12 +89,16 @@ func (db *DB) remove(key []byte) bool {
 // e carries one). It does not report the change: callers call Changed.
 func (db *DB) Set(key []byte, e Entry) *Entry {
 	p, added := db.dict.Ref(string(key))
+	if !added && db.ks.snap != nil {
+		db.ks.snap.preserve(db, string(key), p)
+	}
 	if p.Expire != 0 && e.Expire == 0 {
 		db.expires.DeleteBytes(key)
 	} else if p.Expire == 0 && e.Expire != 0 {
 		db.expires.Set(string(key), struct{}{})
 	}
 	*p = e
+	p.gen = db.ks.gen
 	if added && db.ks.hook != nil {
 		// Redis reports every key creation as a "new" event (class n).
 		db.ks.hook(db, key, NotifyNew, "new")
@@ -210,5 +217,16 @@ func (db *DB) Tables() TableStats {
 		Keys: db.dict.Len(), Buckets: db.dict.Buckets(), Overhead: db.dict.MemoryOverhead(),
 		Rehashing: db.dict.Rehashing(),
 		Expires:   db.expires.Len(), ExpiresBuckets: db.expires.Buckets(), ExpOver: db.expires.MemoryOverhead(),
+	}
+}
+
+// AddLoaded stores an entry read from a data file: like Set for an absent
+// key, but without reporting a change (loading is not a write).
+func (db *DB) AddLoaded(key []byte, e Entry) {
+	p, _ := db.dict.Ref(string(key))
+	*p = e
+	p.gen = db.ks.gen
+	if e.Expire != 0 {
+		db.expires.Set(string(key), struct{}{})
 	}
 }

@@ -44,6 +44,10 @@ type Entry struct {
 	Access uint32 // LRU clock (seconds) of the last access
 	Type   Type
 	Enc    uint8
+	// gen is the snapshot generation that has this entry's value: a
+	// running snapshot writes (or preserves) entries whose gen differs
+	// from its own, then stamps them. It fits in the struct's padding.
+	gen uint8
 }
 
 // StringEncoding picks the encoding Redis would give a freshly stored string.

@@ -52,6 +52,10 @@ type Keyspace struct {
 	// expiryPaused, when set, reports that expired keys must be kept (they
 	// read as missing but are not deleted): CLIENT PAUSE stops all writes.
 	expiryPaused func() bool
+	// snap is the running snapshot, if any; gen is the generation new
+	// entries are stamped with (see snapshot.go).
+	snap *Snapshot
+	gen  uint8
 }
 
 // New returns a keyspace with n empty databases.
