@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -49,7 +50,7 @@ func run(args []string) int {
 			return 1
 		}
 	}
-	srv, err := server.New(server.Options{Config: cfg, OwnsProcess: true})
+	srv, err := server.New(server.Options{Config: cfg, OwnsProcess: true, Banner: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -63,7 +64,9 @@ func run(args []string) int {
 		log.Warn("Configuration loaded")
 	}
 	if err := srv.Start(); err != nil {
-		log.Warn(err.Error())
+		if !errors.Is(err, server.ErrLoad) { // that one is logged in Redis's words
+			log.Warn(err.Error())
+		}
 		return 1
 	}
 	// PEREGRINE_CPUPROFILE=file records a pprof CPU profile until shutdown
@@ -75,7 +78,6 @@ func run(args []string) int {
 			}
 		}
 	}
-	srv.Banner(os.Stdout)
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)

@@ -519,13 +519,35 @@ func debugPopulate(x *Ctx) {
 }
 
 func debugReload(x *Ctx) {
+	flush, save, merge := true, true, false
 	for _, a := range x.args[2:] {
-		if !eqFold(a, "merge") && !eqFold(a, "noflush") && !eqFold(a, "nosave") {
+		switch {
+		case eqFold(a, "merge"):
+			merge = true
+		case eqFold(a, "noflush"):
+			flush = false
+		case eqFold(a, "nosave"):
+			save = false
+		default:
 			x.Err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
 			return
 		}
 	}
-	x.Err("ERR DEBUG RELOAD needs persistence, which this server does not have yet")
+	if save {
+		if err := x.s.saveLocked(); err != nil {
+			x.Err("ERR")
+			return
+		}
+	}
+	if flush {
+		x.s.emptyData()
+	}
+	if err := x.s.loadRDBFile(x.s.rdbPath(), loadOptions{locked: true, merge: merge}); err != nil {
+		x.Err("ERR Error trying to load the RDB dump")
+		return
+	}
+	x.s.log.Warn("DB reloaded by DEBUG RELOAD")
+	x.w.OK()
 }
 
 func debugLoadAOF(x *Ctx) {

@@ -80,7 +80,10 @@ func TestDebugCommands(t *testing.T) {
 		t.Fatal("SET-ACTIVE-EXPIRE 0 did not disable active expiry")
 	}
 
-	mustErr(t, c.do("DEBUG", "RELOAD"), "ERR DEBUG RELOAD")
+	mustStr(t, c.do("SET", "reload:k", "v"), "OK")
+	mustStr(t, c.do("DEBUG", "RELOAD"), "OK")
+	mustStr(t, c.do("GET", "reload:k"), "v")
+	mustErr(t, c.do("DEBUG", "RELOAD", "BOGUS"), "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
 	mustStr(t, c.do("DEBUG", "CHANGE-REPL-ID"), "OK")
 	mustStr(t, c.do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "100"), "OK")
 	mustErr(t, c.do("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb"), "ERR argument must be a memory value")

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/peregrinedb/peregrine/internal/glob"
+	"github.com/peregrinedb/peregrine/internal/rdb"
 	"github.com/peregrinedb/peregrine/internal/script"
 )
 
@@ -248,7 +249,7 @@ func functionRestoreCommand(x *Ctx) {
 		}
 	}
 	payload := x.args[2]
-	if !verifyDumpPayload(payload, x.s.debug.skipChecksumValidation.Load()) {
+	if !rdb.VerifyPayload(payload, x.s.debug.skipChecksumValidation.Load()) {
 		x.Err(errFunctionPayload)
 		return
 	}

@@ -317,25 +317,41 @@ func (s *Server) infoMemory(w *infoWriter) {
 }
 
 func (s *Server) infoPersistence(w *infoWriter) {
+	p := &s.persist
+	loading := p.loading.Load()
 	w.section("Persistence")
-	w.num("loading", 0)
+	w.num("loading", int64(boolInt(loading)))
 	w.num("async_loading", 0)
 	w.num("current_cow_peak", 0)
 	w.num("current_cow_size", 0)
 	w.num("current_cow_size_age", 0)
 	w.f2("current_fork_perc", 0)
-	w.num("current_save_keys_processed", 0)
-	w.num("current_save_keys_total", 0)
+	var keysDone, keysTotal int64
+	bgStart := int64(-1)
+	if job := p.bgsave; job != nil {
+		keysDone, keysTotal = job.keysDone.Load(), job.keysTotal
+		bgStart = int64(time.Since(job.start).Seconds())
+	}
+	w.num("current_save_keys_processed", keysDone)
+	w.num("current_save_keys_total", keysTotal)
 	w.num("rdb_changes_since_last_save", s.ks.Dirty)
-	w.num("rdb_bgsave_in_progress", 0)
+	w.num("rdb_bgsave_in_progress", int64(boolInt(p.bgsave != nil)))
 	w.num("rdb_last_save_time", s.LastSave())
-	w.str("rdb_last_bgsave_status", "ok")
-	w.num("rdb_last_bgsave_time_sec", -1)
-	w.num("rdb_current_bgsave_time_sec", -1)
-	w.num("rdb_saves", 0)
+	status := "ok"
+	if !p.lastOK.Load() {
+		status = "err"
+	}
+	w.str("rdb_last_bgsave_status", status)
+	lastDur := int64(-1)
+	if p.haveBgsaveDur {
+		lastDur = int64(p.lastBgsaveDur.Seconds())
+	}
+	w.num("rdb_last_bgsave_time_sec", lastDur)
+	w.num("rdb_current_bgsave_time_sec", bgStart)
+	w.num("rdb_saves", p.saves)
 	w.num("rdb_last_cow_size", 0)
-	w.num("rdb_last_load_keys_expired", 0)
-	w.num("rdb_last_load_keys_loaded", 0)
+	w.num("rdb_last_load_keys_expired", p.loadedExpired)
+	w.num("rdb_last_load_keys_loaded", p.loadedKeys)
 	w.num("aof_enabled", 0)
 	w.num("aof_rewrite_in_progress", 0)
 	w.num("aof_rewrite_scheduled", 0)
@@ -348,6 +364,25 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.num("aof_last_cow_size", 0)
 	w.num("module_fork_in_progress", 0)
 	w.num("module_fork_last_cow_size", 0)
+	if loading {
+		start := p.loadStart.Load()
+		total, done := p.loadTotal.Load(), p.loadDone.Load()
+		perc := 0.0
+		if total > 0 {
+			perc = float64(done) / float64(total) * 100
+		}
+		elapsed := time.Now().Unix() - start
+		eta := int64(1)
+		if done > 0 {
+			eta = elapsed * (total - done) / (done + 1)
+		}
+		w.num("loading_start_time", start)
+		w.num("loading_total_bytes", total)
+		w.num("loading_rdb_used_mem", 0)
+		w.num("loading_loaded_bytes", done)
+		w.f2("loading_loaded_perc", perc)
+		w.num("loading_eta_seconds", eta)
+	}
 }
 
 // pubsubInfo reports the server-wide pub/sub counts for INFO stats
@@ -393,7 +428,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.num("pubsubshard_channels", shard)
 	w.num("latest_fork_usec", 0)
 	w.num("total_forks", 0)
-	w.num("migrate_cached_sockets", 0)
+	w.num("migrate_cached_sockets", int64(s.migrate.len()))
 	w.num("slave_expires_tracked_keys", 0)
 	w.num("active_defrag_hits", 0)
 	w.num("active_defrag_misses", 0)

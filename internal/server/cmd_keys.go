@@ -622,28 +622,6 @@ func parseMigrate(x *Ctx) (migrateArgs, bool) {
 	return m, true
 }
 
-// migrateCommand implements MIGRATE. Keys that do not exist are skipped,
-// and when none is left the reply is NOKEY, as in Redis. Moving existing
-// keys needs DUMP payloads (RDB serialization), which come with
-// persistence; until then it is refused.
-func migrateCommand(x *Ctx) {
-	m, ok := parseMigrate(x)
-	if !ok {
-		return
-	}
-	found := 0
-	for _, k := range x.args[m.firstKey : m.firstKey+m.numKeys] {
-		if x.lookupRead(k) != nil {
-			found++
-		}
-	}
-	if found == 0 {
-		x.w.Simple("NOKEY")
-		return
-	}
-	x.Err(errMigrateUnsupported)
-}
-
 // migrateKeys returns MIGRATE's key positions: argument 3, or everything
 // after KEYS.
 func migrateKeys(args [][]byte) []int {

@@ -132,6 +132,8 @@ func flushallCommand(x *Ctx) {
 	}
 	x.s.trackingFlush()
 	x.s.ks.Dirty += int64(x.s.ks.FlushAll())
+	x.s.flushallPersistence()
+	x.s.ks.Dirty++
 	x.w.OK()
 }
 
@@ -180,20 +182,23 @@ func monitorCommand(x *Ctx) {
 	x.w.OK()
 }
 
-// shutdownCommand implements SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT].
-// There is no persistence yet, so there is nothing to save and nothing to
-// wait for: the server stops at once and the caller's connection closes
-// without a reply, as with Redis.
+// shutdownCommand implements SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]:
+// it saves when save points are configured (or SAVE is given) unless
+// NOSAVE, then the server stops and the caller's connection closes
+// without a reply, as with Redis. A failed save stops the shutdown unless
+// FORCE.
 func shutdownCommand(x *Ctx) {
-	var nosave, save, abort, other bool
+	var nosave, save, abort, other, force bool
 	for _, a := range x.args[1:] {
 		switch {
 		case eqFold(a, "nosave"):
 			nosave = true
 		case eqFold(a, "save"):
 			save = true
-		case eqFold(a, "now"), eqFold(a, "force"):
+		case eqFold(a, "now"):
 			other = true
+		case eqFold(a, "force"):
+			other, force = true, true
 		case eqFold(a, "abort"):
 			abort = true
 		default:
@@ -220,6 +225,10 @@ func shutdownCommand(x *Ctx) {
 		return
 	}
 	x.s.log.Warn("User requested shutdown...")
+	if err := x.s.prepareShutdown(save, nosave, force); err != nil {
+		x.Err("ERR Errors trying to SHUTDOWN. Check logs.")
+		return
+	}
 	x.c.flags |= clientCloseAfterReply
 	// shutdown closes the listeners and every connection, this one
 	// included, and waits for the connection goroutines in the background.

@@ -159,6 +159,34 @@ func TestMonitorRedactsCredentials(t *testing.T) {
 	}
 }
 
+func TestMigrateMovesKeys(t *testing.T) {
+	src, dst := startTestServer(t), startTestServer(t)
+	c, d := dialTest(t, src), dialTest(t, dst)
+	host, port, _ := strings.Cut(dst.Addr(), ":")
+	mustStr(t, c.do("SET", "a", "1"), "OK")
+	mustInt(t, c.do("RPUSH", "b", "x", "y"), 2)
+	mustInt(t, c.do("PEXPIRE", "a", "100000"), 1)
+	mustStr(t, c.do("MIGRATE", host, port, "a", "3", "5000"), "OK")
+	mustInt(t, c.do("EXISTS", "a"), 0)
+	mustStr(t, d.do("SELECT", "3"), "OK")
+	mustStr(t, d.do("GET", "a"), "1")
+	if ttl := d.do("PTTL", "a").n; ttl < 90000 || ttl > 100000 {
+		t.Fatalf("migrated TTL = %d", ttl)
+	}
+	// COPY keeps the source; an existing target key needs REPLACE.
+	mustStr(t, c.do("SET", "a", "2"), "OK")
+	mustErr(t, c.do("MIGRATE", host, port, "a", "3", "5000", "COPY"), "ERR Target instance replied with error: BUSYKEY Target key name already exists.")
+	mustStr(t, c.do("MIGRATE", host, port, "", "3", "5000", "COPY", "REPLACE", "KEYS", "a", "b", "nosuch"), "OK")
+	mustStr(t, c.do("GET", "a"), "2")
+	mustStr(t, d.do("GET", "a"), "2")
+	if got := d.do("LRANGE", "b", "0", "-1").strs(); strings.Join(got, ",") != "x,y" {
+		t.Fatalf("migrated list = %v", got)
+	}
+	if !strings.Contains(c.do("INFO", "stats").str, "migrate_cached_sockets:1") {
+		t.Fatal("the target connection is not cached")
+	}
+}
+
 func TestMigrateWithoutKeys(t *testing.T) {
 	s := startTestServer(t)
 	c := dialTest(t, s)
@@ -168,7 +196,7 @@ func TestMigrateWithoutKeys(t *testing.T) {
 	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "9", "5000", "AUTH"), "ERR syntax error")
 	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "x", "5000"), "ERR value is not an integer or out of range")
 	mustStr(t, c.do("SET", "k", "v"), "OK")
-	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "9", "5000"), "ERR MIGRATE of existing keys needs DUMP payloads")
+	mustErr(t, c.do("MIGRATE", "127.0.0.1", "1", "k", "9", "500"), "IOERR error or timeout connecting to the client")
 	keys := c.do("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "p", "KEYS", "a", "b").strs()
 	if strings.Join(keys, " ") != "a b" {
 		t.Fatalf("MIGRATE keys = %v", keys)

@@ -24,6 +24,14 @@ func (s *Server) cron() {
 		}
 		if s.shutdownASAP.Load() {
 			s.log.Warn("User requested shutdown...")
+			s.ks.Lock()
+			err := s.prepareShutdown(false, false, false)
+			s.ks.Unlock()
+			if err != nil {
+				s.shutdownASAP.Store(false)
+				s.log.Warn("SIGTERM received but errors trying to shut down the server, check the logs for more information")
+				continue
+			}
 			s.shutdown(0)
 			return
 		}
@@ -41,6 +49,8 @@ func (s *Server) cron() {
 		}
 		s.trackingLimit()
 		s.expireHashFieldsCycle(budget)
+		s.savePointsDue(time.Now())
+		s.migrate.expire(time.Now())
 		if s.track.bcastDirty {
 			// Keys expired by the cycle above, for BCAST clients.
 			s.track.bcastDirty = false

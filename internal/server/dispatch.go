@@ -47,6 +47,14 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, s.busyError())
 		return
 	}
+	if s.persist.loading.Load() && !cmd.Has(FlagLoading) {
+		s.reject(c, cmd, errLoading)
+		return
+	}
+	if !s.persist.lastOK.Load() && (cmd.Has(FlagWrite) || cmd.Parent == nil && cmd.Name == "ping") && s.diskErrorBlocksWrites() {
+		s.reject(c, cmd, errBgsaveMisconf)
+		return
+	}
 	if s.live.maxmemory.Load() != 0 && !s.scriptBusy() {
 		// As Redis: evict before every command, refuse only those that
 		// may grow memory.
@@ -157,6 +165,13 @@ func (s *Server) call(x *Ctx, replyMark int) {
 			x.Err("ERR internal error while executing '" + x.cmd.FullName() + "' (see the server log)")
 		}
 	}()
+	if x.cmd.Has(FlagWrite) && s.ks.Snapshotting() {
+		// A snapshot is running: hand it the old values of the keys
+		// this command may change in place (keyspace.Snapshot).
+		for _, i := range x.cmd.keyPositions(x.args) {
+			x.db.Preserve(x.args[i])
+		}
+	}
 	x.cmd.Handler(x)
 }
 

@@ -38,8 +38,7 @@ const (
 	errBitfieldOflow = "ERR Invalid OVERFLOW type specified"
 	errBitfieldRO    = "ERR BITFIELD_RO only supports the GET subcommand"
 
-	errMigrateKeysArg     = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
-	errMigrateUnsupported = "ERR MIGRATE of existing keys needs DUMP payloads, which this server does not have yet"
+	errMigrateKeysArg = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
 )
 
 // errArity is the wrong-arity error for a command ("get") or subcommand ("config|get").

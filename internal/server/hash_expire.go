@@ -221,6 +221,9 @@ func (s *Server) expireHashFieldsCycle(budget time.Duration) {
 			continue
 		}
 		h := hashOf(e)
+		if s.ks.Snapshotting() && h.MinTTL() <= now {
+			db.Preserve(key) // the snapshot keeps the fields as they were
+		}
 		if h.ExpireFields(now) > 0 {
 			db.Changed(key, keyspace.NotifyHash, "hexpired")
 			if h.Len() == 0 {

@@ -4,7 +4,6 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -31,6 +30,10 @@ type Options struct {
 	// EphemeralPort makes "port 0" mean "any free port" (embedded use)
 	// instead of Redis's "no TCP listener".
 	EphemeralPort bool
+	// Banner logs Redis's start-up lines (the test suite waits for
+	// " PID: <pid>" before loading and "Ready to accept connections"
+	// after it); the peregrine command sets it.
+	Banner bool
 	// OwnsProcess lets the server tune process-wide runtime settings (the
 	// Go soft memory limit follows maxmemory); embedded servers share the
 	// process and leave them alone.
@@ -74,9 +77,11 @@ type Server struct {
 	pause     pauseState
 	runID     string
 	startTime time.Time
-	info      infoState  // INFO/LASTSAVE/MEMORY state (cmd_server.go)
-	debug     debugState // DEBUG knobs (cmd_debug.go)
-	oom       oomScore   // oom-score-adj (oom.go)
+	info      infoState    // INFO/LASTSAVE/MEMORY state (cmd_server.go)
+	persist   persistState // snapshots and loading (persist.go)
+	migrate   migrateCache // MIGRATE's target connections (migrate.go)
+	debug     debugState   // DEBUG knobs (cmd_debug.go)
+	oom       oomScore     // oom-score-adj (oom.go)
 	hz        atomic.Int64
 
 	shutdownOnce sync.Once
@@ -147,6 +152,7 @@ func New(opts Options) (*Server, error) {
 		logLevel:  &slog.LevelVar{},
 		logClose:  func() {},
 	}
+	s.persist.lastOK.Store(true)
 	var id [20]byte
 	_, _ = crand.Read(id[:])
 	s.runID = hex.EncodeToString(id[:])
@@ -168,7 +174,7 @@ func New(opts Options) (*Server, error) {
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
-		scriptCommands(),
+		scriptCommands(), persistenceCommands(),
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
@@ -209,6 +215,20 @@ func (s *Server) Start() error {
 		s.startAccepting(s.unix)
 	}
 	s.listenMu.Unlock()
+	if s.opts.Banner {
+		port := s.tcpPort()
+		s.log.Info(fmt.Sprintf("Peregrine (Redis %s compatible) 64 bit, standalone mode, port %d, PID: %d", Version, port, os.Getpid()))
+		s.log.Info("Server initialized")
+	}
+	// Clients may connect while the data loads: they get LOADING errors
+	// for everything but the commands flagged "loading".
+	if err := s.loadDataAtStartup(); err != nil {
+		s.closeListeners()
+		return err
+	}
+	if s.opts.Banner {
+		s.log.Info("Ready to accept connections tcp")
+	}
 	s.wg.Add(1)
 	go s.cron()
 	return nil
@@ -233,6 +253,7 @@ func (s *Server) shutdown(code int) {
 		s.exitCode = code
 		s.stopScriptForShutdown()
 		s.closeListeners()
+		s.migrate.closeAll()
 		close(s.cronStop)
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
@@ -267,12 +288,3 @@ func (s *Server) Signal(name string) (exitNow bool) {
 
 // Wait blocks until the server has shut down.
 func (s *Server) Wait() { <-s.done }
-
-// Banner writes the start-up lines Redis prints (the test suite waits for
-// " PID: <pid>" and "Ready to accept connections").
-func (s *Server) Banner(w io.Writer) {
-	port := s.tcpPort()
-	s.log.Info(fmt.Sprintf("Peregrine (Redis %s compatible) 64 bit, standalone mode, port %d, PID: %d", Version, port, os.Getpid()))
-	s.log.Info("Server initialized")
-	s.log.Info("Ready to accept connections tcp")
-}

@@ -19,7 +19,9 @@ import (
 func startTestServer(t testing.TB, args ...string) *Server {
 	t.Helper()
 	cfg := config.New()
-	all := append([]string{"--port", "0", "--bind", "127.0.0.1"}, args...)
+	// A per-test data directory: SAVE, DEBUG RELOAD and start-up loading
+	// never touch the package directory.
+	all := append([]string{"--port", "0", "--bind", "127.0.0.1", "--dir", t.TempDir()}, args...)
 	if err := cfg.LoadArgs(all); err != nil {
 		t.Fatalf("config: %v", err)
 	}

@@ -8,7 +8,8 @@ import (
 
 // peregrineBaseArgs are always passed to an in-process Peregrine server
 // before any caller-supplied directives, so that tests listen on a free
-// loopback port and never touch the disk.
+// loopback port and do not snapshot unless asked (the data directory is a
+// per-test temporary directory; a later --dir overrides it).
 var peregrineBaseArgs = []string{
 	"--port", "0",
 	"--bind", "127.0.0.1",
@@ -21,8 +22,9 @@ var peregrineBaseArgs = []string{
 // at cleanup. It returns the address the server listens on, "127.0.0.1:PORT".
 func StartPeregrine(t testing.TB, args ...string) string {
 	t.Helper()
-	all := make([]string, 0, len(peregrineBaseArgs)+len(args))
+	all := make([]string, 0, len(peregrineBaseArgs)+len(args)+2)
 	all = append(all, peregrineBaseArgs...)
+	all = append(all, "--dir", t.TempDir())
 	all = append(all, args...)
 	srv, err := peregrine.New(peregrine.Options{Args: all})
 	if err != nil {

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"errors"
+	"os"
+
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+	"github.com/peregrinedb/peregrine/internal/rdb"
+)
+
+// persistenceCommands are SAVE, BGSAVE, DUMP and RESTORE.
+func persistenceCommands() []*Command {
+	return []*Command{
+		spec("save", 1, "admin noscript no_async_loading no_multi", 0, 0, 0, "server", saveCommand).acl("@dangerous"),
+		spec("bgsave", -1, "admin noscript no_async_loading", 0, 0, 0, "server", bgsaveCommand).acl("@dangerous"),
+		spec("dump", 2, "readonly", 1, 1, 1, "generic", dumpCommand).acl("@keyspace"),
+		spec("restore", -4, "write denyoom", 1, 1, 1, "generic", restoreCommand).acl("@keyspace", "@dangerous"),
+	}
+}
+
+func saveCommand(x *Ctx) {
+	if x.s.persist.bgsave != nil {
+		x.Err(errBgsaveRunning)
+		return
+	}
+	x.s.persist.saves++
+	if err := x.s.saveLocked(); err != nil {
+		x.Err("ERR")
+		return
+	}
+	x.w.OK()
+}
+
+func bgsaveCommand(x *Ctx) {
+	schedule := false
+	if len(x.args) > 1 {
+		if len(x.args) != 2 || !eqFold(x.args[1], "schedule") {
+			x.Err(errSyntax)
+			return
+		}
+		schedule = true
+	}
+	switch {
+	case x.s.persist.bgsave != nil && schedule:
+		// Redis schedules only behind another kind of child (an AOF
+		// rewrite); behind a running BGSAVE it refuses either way.
+		x.Err(errBgsaveRunning)
+	case x.s.persist.bgsave != nil:
+		x.Err(errBgsaveRunning)
+	case x.noBlock:
+		// Inside MULTI/EXEC Redis defers the save to after the transaction.
+		x.s.persist.scheduled = true
+		x.w.Simple("Background saving scheduled")
+	default:
+		_ = x.s.startBgsave()
+		x.w.Simple("Background saving started")
+	}
+}
+
+func dumpCommand(x *Ctx) {
+	e := x.lookupRead(x.args[1])
+	if e == nil {
+		x.w.Null()
+		return
+	}
+	o := x.s.rdbWriteOptions()
+	p, err := rdb.Payload(e, &o)
+	if err != nil {
+		x.Err("ERR " + err.Error())
+		return
+	}
+	x.w.Bulk(p)
+}
+
+// restoreCommand implements RESTORE key ttl payload [REPLACE] [ABSTTL]
+// [IDLETIME seconds] [FREQ frequency]. FREQ is validated and ignored:
+// access frequencies are not tracked (see docs/compatibility.md).
+func restoreCommand(x *Ctx) {
+	var replace, absttl bool
+	idle, freq := int64(-1), int64(-1)
+	for j := 4; j < len(x.args); j++ {
+		more := len(x.args) - j - 1
+		switch a := x.args[j]; {
+		case eqFold(a, "replace"):
+			replace = true
+		case eqFold(a, "absttl"):
+			absttl = true
+		case eqFold(a, "idletime") && more >= 1 && freq == -1:
+			n, ok := parseInt(x.args[j+1])
+			if !ok {
+				x.Err(errNotInt)
+				return
+			}
+			if n < 0 {
+				x.Err("ERR Invalid IDLETIME value, must be >= 0")
+				return
+			}
+			idle = n
+			j++
+		case eqFold(a, "freq") && more >= 1 && idle == -1:
+			n, ok := parseInt(x.args[j+1])
+			if !ok {
+				x.Err(errNotInt)
+				return
+			}
+			if n < 0 || n > 255 {
+				x.Err("ERR Invalid FREQ value, must be >= 0 and <= 255")
+				return
+			}
+			freq = n
+			j++
+		default:
+			x.Err(errSyntax)
+			return
+		}
+	}
+	key := x.args[1]
+	if !replace && x.lookupWrite(key) != nil {
+		x.Err("BUSYKEY Target key name already exists.")
+		return
+	}
+	ttl, ok := parseInt(x.args[2])
+	if !ok {
+		x.Err(errNotInt)
+		return
+	}
+	if ttl < 0 {
+		x.Err("ERR Invalid TTL value, must be >= 0")
+		return
+	}
+	payload := x.args[3]
+	if !rdb.VerifyPayload(payload, x.s.debug.skipChecksumValidation.Load()) {
+		x.Err("ERR DUMP payload version or checksum are wrong")
+		return
+	}
+	lim := x.s.rdbLimits()
+	e, err := rdb.ParsePayload(payload, &lim)
+	if err != nil {
+		x.Err("ERR Bad data format")
+		return
+	}
+	deleted := false
+	if replace {
+		deleted = x.db.Delete(key)
+	}
+	if ttl != 0 && !absttl {
+		ttl += x.now
+	}
+	if ttl != 0 && ttl <= x.now {
+		// Already expired: nothing is created (an old value is gone).
+		if deleted {
+			x.changed(key, keyspace.NotifyGeneric, "del")
+		}
+		x.w.OK()
+		return
+	}
+	e.Expire = ttl
+	e.Access = uint32(x.now / 1000)
+	if idle > 0 && int64(e.Access) > idle {
+		e.Access -= uint32(idle)
+	}
+	x.db.Set(key, e)
+	x.changed(key, keyspace.NotifyGeneric, "restore")
+	x.w.OK()
+}
+
+// flushallPersistence is FLUSHALL's part in persistence: a running BGSAVE
+// is abandoned (it would only write data that is gone) and, when save
+// points are configured, an empty snapshot replaces the file, as Redis
+// does. The caller holds the lock.
+func (s *Server) flushallPersistence() {
+	if job := s.persist.bgsave; job != nil {
+		job.cancel.Store(true)
+	}
+	if len(s.cfg.SaveParams()) > 0 {
+		if err := s.saveLocked(); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("FLUSHALL could not save the empty dataset: " + err.Error())
+		}
+	}
+}

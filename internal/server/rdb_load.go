@@ -1,0 +1,166 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+	"github.com/peregrinedb/peregrine/internal/rdb"
+	"github.com/peregrinedb/peregrine/internal/script"
+)
+
+// errLoading is the reply to commands refused while a data file loads.
+const errLoading = "LOADING Redis is loading the dataset in memory"
+
+// loadOptions say how a file joins the current dataset.
+type loadOptions struct {
+	// locked: the caller holds the keyspace lock for the whole load
+	// (DEBUG RELOAD); otherwise the loader takes it in steps so INFO and
+	// other loading-allowed commands answer meanwhile.
+	locked bool
+	// merge replaces keys that already exist instead of failing.
+	merge bool
+}
+
+// countingReader counts the bytes read for INFO loading_loaded_bytes.
+type countingReader struct {
+	r io.Reader
+	s *Server
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.s.persist.loadDone.Add(int64(n))
+	return n, err
+}
+
+// loadRDBFile loads the RDB file at path. A missing file is not an error
+// (an empty dataset); anything else that fails is.
+func (s *Server) loadRDBFile(path string, o loadOptions) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	start := time.Now()
+	s.persist.loadStart.Store(start.Unix())
+	s.persist.loadTotal.Store(size)
+	s.persist.loadDone.Store(0)
+	s.persist.loading.Store(true)
+	defer s.persist.loading.Store(false)
+	err = s.loadRDB(&countingReader{r: f, s: s}, o)
+	if err == nil {
+		s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds", time.Since(start).Seconds()))
+	}
+	return err
+}
+
+// loadRDB reads an RDB stream into the keyspace.
+func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
+	if !o.locked {
+		s.ks.Lock()
+		defer s.ks.Unlock()
+	}
+	now := time.Now().UnixMilli()
+	var loaded, expired, skipped int64
+	loadDelay := s.cfg.Int("key-load-delay")
+	h := &rdb.Handler{
+		Limits:         s.rdbLimits(),
+		VerifyChecksum: s.cfg.Bool("rdbchecksum") && !s.debug.skipChecksumValidation.Load(),
+		Aux: func(name, value []byte) error {
+			switch string(name) {
+			case "redis-ver":
+				s.log.Info("Loading RDB produced by version " + string(value))
+			case "ctime":
+				if t, ok := parseInt(value); ok {
+					s.log.Info(fmt.Sprintf("RDB age %d seconds", time.Now().Unix()-t))
+				}
+			}
+			return nil
+		},
+		Function: func(code []byte) error {
+			if err := s.scripting.funcs.Restore(&s.scripting.host, [][]byte{code}, script.RestoreReplace); err != nil {
+				return fmt.Errorf("failed loading a function library: %w", err)
+			}
+			return nil
+		},
+		Key: func(dbi int, key []byte, e keyspace.Entry, idle int64, freq int) error {
+			if dbi >= s.ks.Count() {
+				return fmt.Errorf("data file was created with a server configured to handle more than %d databases", s.ks.Count())
+			}
+			if e.Expire != 0 && e.Expire < now {
+				// A master drops keys that expired while the file waited.
+				expired++
+				return nil
+			}
+			db := s.ks.DB(dbi)
+			if db.Peek(key) != nil {
+				if !o.merge {
+					return fmt.Errorf("duplicated key '%s' found in the RDB file (DB %d)", key, dbi)
+				}
+				db.Delete(key)
+			}
+			e.Access = uint32(now / 1000)
+			if idle > 0 && int64(e.Access) > idle {
+				e.Access -= uint32(idle)
+			}
+			db.AddLoaded(key, e)
+			loaded++
+			if loadDelay > 0 {
+				time.Sleep(time.Duration(loadDelay) * time.Microsecond)
+			}
+			if !o.locked && loaded%1024 == 0 {
+				// Let loading-allowed commands (INFO, PING...) in.
+				s.ks.Unlock()
+				s.ks.Lock()
+			}
+			return nil
+		},
+		Skipped: func(db int, key []byte) { skipped++ },
+	}
+	_, err := rdb.Load(r, h)
+	s.persist.loadedKeys, s.persist.loadedExpired = loaded, expired
+	if err != nil {
+		if errors.Is(err, rdb.ErrChecksum) {
+			s.log.Warn(err.Error() + ". Aborting now.")
+			s.log.Warn("Internal error in RDB reading -> RDB CRC error")
+		} else {
+			s.log.Warn("Internal error in RDB reading: " + err.Error())
+		}
+		return err
+	}
+	if skipped > 0 {
+		s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", loaded, expired, skipped))
+	} else {
+		s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d.", loaded, expired))
+	}
+	return nil
+}
+
+// loadDataAtStartup loads the RDB file, if there is one, before the
+// server is ready. Errors other than a missing file are fatal, as in
+// Redis.
+func (s *Server) loadDataAtStartup() error {
+	err := s.loadRDBFile(s.rdbPath(), loadOptions{})
+	switch {
+	case err == nil, errors.Is(err, os.ErrNotExist):
+		return nil
+	case errors.Is(err, os.ErrPermission):
+		s.log.Warn("Fatal error loading the DB: Permission denied. Exiting.")
+	default:
+		s.log.Warn("Terminating server after rdb file reading failure.")
+		s.log.Warn("Fatal error loading the DB: " + err.Error() + ". Exiting.")
+	}
+	return fmt.Errorf("%w: %w", ErrLoad, err)
+}
+
+// ErrLoad wraps the error Start returns when the data file cannot be
+// loaded; the server has already logged it in Redis's words.
+var ErrLoad = errors.New("fatal error loading the DB")

@@ -1,0 +1,290 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/peregrinedb/peregrine/internal/keyspace"
+	"github.com/peregrinedb/peregrine/internal/rdb"
+)
+
+// snapshotStep is how many entries a background snapshot serializes per
+// hold of the keyspace lock: small enough that commands waiting for the
+// lock see tens of microseconds of delay, large enough that locking costs
+// little against the serialization.
+const snapshotStep = 256
+
+// snapshotFlushAt is the staged size at which a snapshot writes to its
+// file (outside the lock).
+const snapshotFlushAt = 256 << 10
+
+// writeRDBHeader writes the magic, the aux fields Redis 7.0 writes and the
+// function libraries. The caller holds the keyspace lock.
+func (s *Server) writeRDBHeader(w *rdb.Writer, aofBase bool) {
+	w.Header()
+	w.Aux("redis-ver", Version)
+	w.AuxInt("redis-bits", 64)
+	w.AuxInt("ctime", time.Now().Unix())
+	w.AuxInt("used-mem", s.usedMemory())
+	w.AuxInt("aof-base", boolInt(aofBase))
+	for _, l := range s.scripting.funcs.Libraries() {
+		w.Function(l.Code())
+	}
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// writeSnapshotLocked writes the whole dataset while the caller holds the
+// keyspace lock (SAVE, DEBUG RELOAD, shutdown): nothing changes meanwhile.
+func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
+	w := rdb.NewWriter(dst, s.cfg.Bool("rdbchecksum"), s.rdbWriteOptions())
+	s.writeRDBHeader(w, aofBase)
+	for i := 0; i < s.ks.Count(); i++ {
+		db := s.ks.DB(i)
+		if db.Len() == 0 {
+			continue
+		}
+		w.SelectDB(i, db.Len(), db.ExpiresLen())
+		var err error
+		db.Range(func(k string, e *keyspace.Entry) bool {
+			_ = w.Key([]byte(k), e, -1)
+			if w.Pending() >= snapshotFlushAt {
+				err = w.Flush()
+			}
+			return err == nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return w.Finish()
+}
+
+// writeSnapshot writes a point-in-time snapshot of the dataset without
+// holding the keyspace lock for more than a step at a time: commands keep
+// running, and those that change a key the walk has not reached hand
+// its old value over first (keyspace.Snapshot). The caller must not hold
+// the lock. progress, if not nil, is updated with the keys written;
+// canceled, if not nil, is polled between steps to abandon the snapshot.
+func (s *Server) writeSnapshot(dst io.Writer, aofBase bool, progress func(keys int64), canceled func() bool) error {
+	opts := s.rdbWriteOptions()
+	w := rdb.NewWriter(dst, s.cfg.Bool("rdbchecksum"), opts)
+	var side [][]byte // records preserved by writers, per database
+	s.ks.Lock()
+	for s.ks.Snapshotting() {
+		// One snapshot at a time (a BGSAVE and an AOF rewrite may meet).
+		s.ks.Unlock()
+		time.Sleep(10 * time.Millisecond)
+		s.ks.Lock()
+	}
+	side = make([][]byte, s.ks.Count())
+	snap := s.ks.BeginSnapshot(func(db int, key string, e *keyspace.Entry) {
+		side[db] = rdb.AppendKey(side[db], []byte(key), e, -1, &opts)
+	})
+	s.writeRDBHeader(w, aofBase)
+	s.ks.Unlock()
+	var werr error
+	flush := func() {
+		if werr == nil {
+			werr = w.Flush()
+		}
+		if werr != nil {
+			// Keep walking so every entry is stamped (see
+			// keyspace.Snapshot), but stop writing.
+			w.Discard()
+		}
+	}
+	var keys int64
+	delay := time.Duration(s.cfg.Int("rdb-key-save-delay")) * time.Microsecond // test knob
+	for i := 0; i < snap.DBs() && !errors.Is(werr, errSaveCanceled); i++ {
+		n, expires := snap.Size(i)
+		if n == 0 {
+			continue
+		}
+		w.SelectDB(i, n, expires)
+		cursor := uint64(0)
+		for {
+			s.ks.Lock()
+			step := snapshotStep
+			if delay > 0 {
+				step = 1
+			}
+			before := keys
+			cursor = snap.Walk(i, cursor, step, func(k string, e *keyspace.Entry) {
+				_ = w.Key([]byte(k), e, -1)
+				keys++
+			})
+			if len(side[i]) > 0 {
+				w.Raw(side[i])
+				side[i] = nil
+			}
+			s.ks.Unlock()
+			if progress != nil {
+				progress(keys)
+			}
+			if w.Pending() >= snapshotFlushAt {
+				flush()
+			}
+			if delay > 0 {
+				time.Sleep(delay * time.Duration(keys-before))
+			}
+			if canceled != nil && canceled() {
+				// The data is gone (FLUSHALL): nothing left to stamp.
+				werr = errSaveCanceled
+				break
+			}
+			if cursor == 0 {
+				break
+			}
+		}
+	}
+	s.ks.Lock()
+	snap.End()
+	s.ks.Unlock()
+	if werr != nil {
+		return werr
+	}
+	return w.Finish()
+}
+
+// saveRDBFile writes a snapshot to a temporary file in the data
+// directory, syncs it and renames it over the RDB file, so the file is
+// always either the old or the new complete snapshot.
+func (s *Server) saveRDBFile(path string, write func(io.Writer) error) error {
+	tmp := filepath.Join(filepath.Dir(path), "temp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(s.nextID.Add(1), 10)+".rdb")
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), filepath.Dir(path), err)
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write error saving DB on disk: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// saveLocked is SAVE: a foreground snapshot with the lock held. It
+// records the outcome as Redis does (dirty counter, LASTSAVE, status).
+func (s *Server) saveLocked() error {
+	start := time.Now()
+	err := s.saveRDBFile(s.rdbPath(), func(f io.Writer) error { return s.writeSnapshotLocked(f, false) })
+	if err != nil {
+		s.log.Warn("Error saving DB on disk: " + err.Error())
+		s.persist.lastOK.Store(false)
+		return err
+	}
+	s.log.Info("DB saved on disk")
+	s.ks.Dirty = 0
+	s.SetLastSave(start.Unix())
+	s.persist.lastOK.Store(true)
+	return nil
+}
+
+// errBgsaveRunning refuses a save while a BGSAVE runs.
+const errBgsaveRunning = "ERR Background save already in progress"
+
+// startBgsave launches a background save (the caller holds the lock).
+func (s *Server) startBgsave() error {
+	if s.persist.bgsave != nil {
+		return errors.New(errBgsaveRunning)
+	}
+	now := time.Now()
+	job := &bgsaveJob{start: now, dirty: s.ks.Dirty, done: make(chan struct{})}
+	for i := 0; i < s.ks.Count(); i++ {
+		job.keysTotal += int64(s.ks.DB(i).Len())
+	}
+	s.persist.bgsave = job
+	s.persist.lastTry = now
+	s.persist.saves++
+	s.log.Info("Background saving started")
+	s.wg.Add(1)
+	go s.runBgsave(job)
+	return nil
+}
+
+// runBgsave is the background save goroutine.
+func (s *Server) runBgsave(job *bgsaveJob) {
+	defer s.wg.Done()
+	defer close(job.done)
+	// Stay on a thread of its own while serializing, so the connection
+	// goroutines keep their cores (the walk yields the lock every step).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	err := s.saveRDBFile(s.rdbPath(), func(f io.Writer) error {
+		return s.writeSnapshot(f, false, job.keysDone.Store, job.cancel.Load)
+	})
+	s.ks.Lock()
+	defer s.ks.Unlock()
+	s.persist.bgsave = nil
+	s.persist.lastBgsaveDur = time.Since(job.start)
+	s.persist.haveBgsaveDur = true
+	switch {
+	case errors.Is(err, errSaveCanceled):
+		// As Redis when it kills its child on purpose: not an error.
+		s.log.Warn("Background saving terminated by signal 10")
+	case err != nil:
+		s.log.Warn("Background saving error: " + err.Error())
+		s.persist.lastOK.Store(false)
+	default:
+		s.log.Info("Background saving terminated with success")
+		s.ks.Dirty -= job.dirty
+		if s.ks.Dirty < 0 {
+			s.ks.Dirty = 0
+		}
+		s.SetLastSave(job.start.Unix())
+		s.persist.lastOK.Store(true)
+	}
+	if s.persist.scheduled {
+		s.persist.scheduled = false
+		_ = s.startBgsave()
+	}
+}
+
+// savePointsDue runs from the cron: start a BGSAVE when a save point
+// (save <seconds> <changes>) is reached, as Redis's serverCron does, and
+// a scheduled one when nothing runs. The caller holds the lock.
+func (s *Server) savePointsDue(now time.Time) {
+	if s.persist.bgsave != nil {
+		return
+	}
+	if s.persist.scheduled {
+		s.persist.scheduled = false
+		_ = s.startBgsave()
+		return
+	}
+	elapsed := now.Unix() - s.LastSave()
+	for _, p := range s.cfg.SaveParams() {
+		// After a failed save, retry only once the retry delay passed.
+		if s.ks.Dirty >= int64(p.Changes) && elapsed > p.Seconds &&
+			(s.persist.lastOK.Load() || now.Sub(s.persist.lastTry) > 5*time.Second) {
+			s.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", p.Changes, p.Seconds))
+			_ = s.startBgsave()
+			return
+		}
+	}
+}
