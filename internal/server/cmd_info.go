@@ -336,18 +336,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.num("rdb_last_cow_size", 0)
 	w.num("rdb_last_load_keys_expired", 0)
 	w.num("rdb_last_load_keys_loaded", 0)
-	w.num("aof_enabled", 0)
-	w.num("aof_rewrite_in_progress", 0)
-	w.num("aof_rewrite_scheduled", 0)
-	w.num("aof_last_rewrite_time_sec", -1)
-	w.num("aof_current_rewrite_time_sec", -1)
-	w.str("aof_last_bgrewrite_status", "ok")
-	w.num("aof_rewrites", 0)
-	w.num("aof_rewrites_consecutive_failures", 0)
-	w.str("aof_last_write_status", "ok")
-	w.num("aof_last_cow_size", 0)
-	w.num("module_fork_in_progress", 0)
-	w.num("module_fork_last_cow_size", 0)
+	s.infoAOF(w) // aof_* and module_fork_* fields (aof.go)
 }
 
 // pubsubInfo reports the server-wide pub/sub counts for INFO stats

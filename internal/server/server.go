@@ -66,6 +66,8 @@ type Server struct {
 	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 	scripting scripting              // Lua engines and the running script (script_call.go)
+	prop      propagation            // command propagation stream (propagate.go; keyspace lock)
+	aof       aofState               // append-only file (aof.go)
 
 	stats     serverStats
 	errStats  errorStats
@@ -169,6 +171,7 @@ func New(opts Options) (*Server, error) {
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
 		scriptCommands(),
+		aofCommands(), // AOF: BGREWRITEAOF (aof.go)
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
@@ -183,6 +186,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.registerListenHooks()
 	s.registerOOMHooks()
+	s.initAOF() // AOF configuration and CONFIG SET hooks (aof.go)
 	s.recordStartupMemory()
 	return s, nil
 }
@@ -192,6 +196,10 @@ func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Start listens on the configured addresses and serves in the background.
 func (s *Server) Start() error {
+	// AOF: load the append-only file before serving (aof.go).
+	if err := s.aofStartup(); err != nil {
+		return err
+	}
 	if err := s.listen(); err != nil {
 		return err
 	}
@@ -241,6 +249,7 @@ func (s *Server) shutdown(code int) {
 		s.clientsMu.Unlock()
 		go func() {
 			s.wg.Wait()
+			s.aofClose() // AOF: write and fsync what is buffered (aof.go)
 			if pidfile := s.cfg.String("pidfile"); pidfile != "" {
 				os.Remove(pidfile)
 			}
