@@ -130,13 +130,18 @@ func (w *Writer) writeLocked() error {
 		return nil
 	}
 	w.bufMu.Lock()
-	data := w.buf
-	w.buf = w.spare[:0]
-	end := w.fed.Load()
-	w.bufMu.Unlock()
-	if len(data) == 0 {
+	if len(w.buf) == 0 {
+		w.bufMu.Unlock()
 		return nil
 	}
+	// Swap in the spare buffer: feeding goes on while data is written.
+	// (Swapping an empty buffer would leave buf and spare sharing one
+	// array, hence the check above.)
+	data := w.buf
+	w.buf = w.spare[:0]
+	w.spare = nil
+	end := w.fed.Load()
+	w.bufMu.Unlock()
 	n, err := w.f.Write(data)
 	if err != nil {
 		size := w.fileSize.Load()

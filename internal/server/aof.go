@@ -116,8 +116,16 @@ func (s *Server) initAOF() {
 		return nil
 	})
 	s.cfg.OnApply("aof-disable-auto-gc", func(string) error {
-		if !s.cfg.Bool("aof-disable-auto-gc") {
-			go s.aofDeleteHistoryNow()
+		if s.cfg.Bool("aof-disable-auto-gc") {
+			return nil
+		}
+		// Under the keyspace lock mu may only be tried: a rewrite holding
+		// it deletes the history itself when it ends.
+		if s.aof.mu.TryLock() {
+			defer s.aof.mu.Unlock()
+			if err := s.aofDeleteHistory(); err != nil {
+				s.log.Warn(err.Error())
+			}
 		}
 		return nil
 	})
@@ -606,16 +614,6 @@ func (s *Server) aofDeleteHistory() error {
 	}
 	a.manifest = m
 	return nil
-}
-
-// aofDeleteHistoryNow runs aofDeleteHistory when aof-disable-auto-gc is
-// switched off.
-func (s *Server) aofDeleteHistoryNow() {
-	s.aof.mu.Lock()
-	defer s.aof.mu.Unlock()
-	if err := s.aofDeleteHistory(); err != nil {
-		s.log.Warn(err.Error())
-	}
 }
 
 // rewriteOut buffers the new base; with aof-rewrite-incremental-fsync the
