@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -63,7 +64,9 @@ func run(args []string) int {
 		log.Warn("Configuration loaded")
 	}
 	if err := srv.Start(); err != nil {
-		log.Warn(err.Error())
+		if !errors.Is(err, server.ErrAOFLoad) { // the AOF logged its reason already
+			log.Warn(err.Error())
+		}
 		return 1
 	}
 	// PEREGRINE_CPUPROFILE=file records a pprof CPU profile until shutdown

@@ -672,6 +672,12 @@ const (
 // exactly, and the incremental file holds what came after.
 func (s *Server) rewriteAOFFormat(out io.Writer, rw *aofRewrite, p *incrPrep) (*incrPrep, *aof.Writer, error) {
 	d := &baseDumper{selected: -1}
+	stamp := func() {
+		if s.aof.timestamps.Load() {
+			d.b = aof.AppendTimestamp(d.b, time.Now().Unix()) // as Redis: the base starts with one
+		}
+	}
+	stamp()
 	for dbi := 0; dbi < s.ks.Count(); dbi++ {
 		cursor := uint64(0)
 		for {
@@ -705,6 +711,7 @@ func (s *Server) rewriteAOFFormat(out io.Writer, rw *aofRewrite, p *incrPrep) (*
 					s.ks.Unlock()
 					return p, nil, err
 				}
+				stamp()
 				for dbi := 0; dbi < s.ks.Count(); dbi++ {
 					s.ks.DB(dbi).Range(func(k string, e *keyspace.Entry) bool {
 						if e.Expire == 0 || e.Expire > now {
@@ -921,9 +928,10 @@ const (
 	aofLoadOpenErr
 )
 
-// errAOFLoad is returned by Start when the AOF cannot be loaded (the
-// process exits with code 1, as Redis does).
-var errAOFLoad = errors.New("AOF loading failed")
+// ErrAOFLoad is returned by Start when the AOF cannot be loaded or
+// opened; the reason is already in the log (the process exits with code
+// 1 without logging more, as Redis does: tests read the last log line).
+var ErrAOFLoad = errors.New("AOF loading failed")
 
 // aofStartup loads the AOF at start-up and opens the incremental file
 // when appendonly is yes (called by Start before listening).
@@ -943,7 +951,7 @@ func (s *Server) aofStartup() error {
 	s.ks.Unlock()
 	switch s.loadAppendOnlyFiles(false) {
 	case aofLoadFailed, aofLoadOpenErr:
-		return errAOFLoad
+		return ErrAOFLoad
 	}
 	return s.aofOpenOnStart()
 }
@@ -960,7 +968,7 @@ func (s *Server) aofLoadManifestFromDisk() error {
 	}
 	if err != nil {
 		s.log.Warn(fmt.Sprintf("Fatal error: can't open the AOF manifest file %s for reading: %s", path, strerror(err)))
-		return errAOFLoad
+		return ErrAOFLoad
 	}
 	defer f.Close()
 	m, err := aof.ParseManifest(f)
@@ -976,7 +984,7 @@ func (s *Server) aofLoadManifestFromDisk() error {
 		} else {
 			s.log.Warn(err.Error())
 		}
-		return errAOFLoad
+		return ErrAOFLoad
 	}
 	a.manifest = m
 	return nil
@@ -1179,8 +1187,8 @@ func (s *Server) loadAOFFile(name string, lockHeld bool) aofLoadStatus {
 		}
 		var fe *aof.FormatError
 		if errors.As(err, &fe) {
-			s.log.Warn(fmt.Sprintf("Bad file format reading the append only file %s: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name))
 			s.log.Warn(fmt.Sprintf("The command at offset %d of %s is not valid", fe.Offset, name))
+			s.log.Warn(fmt.Sprintf("Bad file format reading the append only file %s: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>", name))
 			return aofLoadFailed
 		}
 		if err != nil {
@@ -1241,7 +1249,7 @@ func (s *Server) aofOpenOnStart() error {
 	a := &s.aof
 	if err := os.MkdirAll(a.dir, 0o755); err != nil {
 		s.log.Warn(fmt.Sprintf("Can't open or create append-only dir %s: %s", a.dir, strerror(err)))
-		return errAOFLoad
+		return ErrAOFLoad
 	}
 	m := a.manifest.Clone()
 	hadIncr := len(m.Incr) > 0
@@ -1258,7 +1266,7 @@ func (s *Server) aofOpenOnStart() error {
 		s.ks.Unlock()
 		if err := writeFileSync(filepath.Join(a.dir, base), b); err != nil {
 			s.log.Warn(err.Error())
-			return errAOFLoad
+			return ErrAOFLoad
 		}
 		a.baseSize.Store(int64(len(b)))
 		s.log.Info(fmt.Sprintf("Creating AOF base file %s on server start", base))
@@ -1267,12 +1275,12 @@ func (s *Server) aofOpenOnStart() error {
 	f, err := os.OpenFile(filepath.Join(a.dir, name), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		s.log.Warn(fmt.Sprintf("Can't open the append-only file %s: %s", name, strerror(err)))
-		return errAOFLoad
+		return ErrAOFLoad
 	}
 	if err := aof.WriteManifest(a.dir, a.filename, m); err != nil {
 		f.Close()
 		s.log.Warn(err.Error())
-		return errAOFLoad
+		return ErrAOFLoad
 	}
 	a.manifest = m
 	size, _ := f.Seek(0, io.SeekEnd)
