@@ -63,6 +63,9 @@ func run(args []string) int {
 	} else {
 		log.Warn("Configuration loaded")
 	}
+	// Test harnesses wait for " PID: <pid>" before anything else, and
+	// loading the AOF may fail (Redis prints it in its logo, first).
+	log.Info(fmt.Sprintf("Running mode=standalone, port=%d, PID: %d", cfg.Int("port"), os.Getpid()))
 	if err := srv.Start(); err != nil {
 		if !errors.Is(err, server.ErrAOFLoad) { // the AOF logged its reason already
 			log.Warn(err.Error())

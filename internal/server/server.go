@@ -196,11 +196,13 @@ func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Start listens on the configured addresses and serves in the background.
 func (s *Server) Start() error {
-	// AOF: load the append-only file before serving (aof.go).
-	if err := s.aofStartup(); err != nil {
+	if err := s.listen(); err != nil {
 		return err
 	}
-	if err := s.listen(); err != nil {
+	// AOF: load the append-only file before serving (aof.go). As in
+	// Redis the port is open meanwhile: clients connect and wait.
+	if err := s.aofStartup(); err != nil {
+		s.closeListeners()
 		return err
 	}
 	s.startupOOMScore()
