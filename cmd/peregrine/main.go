@@ -63,8 +63,11 @@ func run(args []string) int {
 	} else {
 		log.Warn("Configuration loaded")
 	}
+	// Test harnesses wait for " PID: <pid>" before anything else, and
+	// loading the AOF may fail (Redis prints it in its logo, first).
+	log.Info(fmt.Sprintf("Running mode=standalone, port=%d, PID: %d", cfg.Int("port"), os.Getpid()))
 	if err := srv.Start(); err != nil {
-		if !errors.Is(err, server.ErrLoad) { // that one is logged in Redis's words
+		if !errors.Is(err, server.ErrLoad) && !errors.Is(err, server.ErrAOFLoad) { // logged in Redis's words already
 			log.Warn(err.Error())
 		}
 		return 1

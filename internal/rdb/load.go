@@ -29,6 +29,10 @@ type Handler struct {
 	// Skipped receives keys whose value is an empty collection (Redis
 	// skips them with a warning).
 	Skipped func(db int, key []byte)
+	// Exact makes Load read nothing past the checksum, so the stream can
+	// go on with other data (an AOF's RDB preamble). Reads are then as
+	// small as the fields: give it a buffered source.
+	Exact bool
 }
 
 // ErrChecksum reports a file whose CRC64 footer does not match its bytes.
@@ -47,6 +51,7 @@ type Info struct {
 // caller decides what to do with what it received before the error.
 func Load(src io.Reader, h *Handler) (Info, error) {
 	r := newReader(src)
+	r.exact = h.Exact
 	info, err := load(r, h)
 	if err != nil {
 		return info, fmt.Errorf("%w (at byte %d)", err, r.Offset())

@@ -29,6 +29,9 @@ type reader struct {
 	crc  uint64 // CRC64 of consumed bytes up to buf[crcd]
 	off  int64  // offset of buf[0] in the stream
 	err  error  // sticky error of src
+	// exact reads no byte past what is consumed, for an RDB followed by
+	// other data in the same stream (the AOF's RDB preamble).
+	exact bool
 }
 
 func newReader(src io.Reader) *reader {
@@ -61,7 +64,11 @@ func (r *reader) fill(n int) error {
 			}
 			return r.err
 		}
-		m, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
+		limit := cap(r.buf)
+		if r.exact {
+			limit = n
+		}
+		m, err := r.src.Read(r.buf[len(r.buf):limit])
 		r.buf = r.buf[:len(r.buf)+m]
 		r.err = err
 	}

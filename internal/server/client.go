@@ -120,6 +120,11 @@ func (c *Client) send(b []byte) error {
 		ob.push(b, 0)
 		return nil
 	}
+	// AOF: writes reach the file (and the disk with appendfsync always)
+	// before their replies leave (aof.go).
+	if err := c.srv.aofBarrier(); err != nil {
+		return err
+	}
 	_, err := c.conn.Write(b)
 	return err
 }
@@ -157,6 +162,10 @@ func (c *Client) startAsync() {
 			closed := ob.closed
 			ob.mu.Unlock()
 			if len(out) > 0 {
+				if err := c.srv.aofBarrier(); err != nil { // AOF (aof.go)
+					c.kill()
+					return
+				}
 				if _, err := c.conn.Write(out); err != nil {
 					c.kill()
 					return

@@ -551,7 +551,7 @@ func debugReload(x *Ctx) {
 }
 
 func debugLoadAOF(x *Ctx) {
-	x.Err("ERR DEBUG LOADAOF needs persistence, which this server does not have yet")
+	x.s.debugLoadAOF(x) // aof.go
 }
 
 func debugRestart(x *Ctx) {

@@ -628,6 +628,8 @@ func (x *Ctx) listMpop(keys [][]byte, left bool, count int64) (served, failed bo
 			x.w.Bulk(popOne(l, left))
 		}
 		x.listPopped(key, l, left)
+		// As Redis: [B]LMPOP propagates as [LR]POP key count.
+		x.propagateAs(popName(left, "LPOP", "RPOP"), key, msArg(int64(n)))
 		return true, false
 	}
 	return false, false
@@ -684,6 +686,7 @@ func (x *Ctx) blockingPop(left bool) {
 		x.w.Bulk(key)
 		x.w.Bulk(popOne(l, left))
 		x.listPopped(key, l, left)
+		x.propagateAs(popName(left, "LPOP", "RPOP"), key) // as Redis: BLPOP propagates as LPOP
 		return
 	}
 	x.block(keys, keyspace.TypeList, deadline, nullArrayReply)
@@ -715,10 +718,12 @@ func blmoveCommand(x *Ctx) {
 		x.Err(errSyntax)
 		return
 	}
+	x.propagateAs(argv("LMOVE", x.args[1:5]...)...) // as Redis: BLMOVE propagates as LMOVE
 	x.blockingMove(x.args[1], x.args[2], from, to, x.args[5])
 }
 
 func brpoplpushCommand(x *Ctx) {
+	x.propagateAs(argv("RPOPLPUSH", x.args[1], x.args[2])...) // as Redis
 	x.blockingMove(x.args[1], x.args[2], false, true, x.args[3])
 }
 

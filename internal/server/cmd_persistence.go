@@ -47,10 +47,12 @@ func bgsaveCommand(x *Ctx) {
 		x.Err(errBgsaveRunning)
 	case x.s.persist.bgsave != nil:
 		x.Err(errBgsaveRunning)
-	case x.noBlock:
+	case x.s.aof.rewriting.Load() && schedule, x.noBlock:
 		// Inside MULTI/EXEC Redis defers the save to after the transaction.
 		x.s.persist.scheduled = true
 		x.w.Simple("Background saving scheduled")
+	case x.s.aof.rewriting.Load():
+		x.Err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
 	default:
 		_ = x.s.startBgsave()
 		x.w.Simple("Background saving started")

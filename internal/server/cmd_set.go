@@ -173,6 +173,7 @@ func spopCommand(x *Ctx) {
 		m := s.Random(x.s.rand())
 		s.Remove(m)
 		x.w.Bulk(m)
+		x.propagateAs(argv("SREM", key, m)...) // as Redis: SPOP propagates as SREM
 		x.changed(key, keyspace.NotifySet, "spop")
 		x.deleteIfEmpty(key, s.Len())
 		return
@@ -194,6 +195,7 @@ func spopCommand(x *Ctx) {
 	x.changed(key, keyspace.NotifySet, "spop")
 	if count >= int64(s.Len()) {
 		x.replySet(s.Members())
+		x.propagateAs(argv("DEL", key)...) // as Redis: the whole set popped is a DEL
 		x.db.Delete(key)
 		x.changed(key, keyspace.NotifyGeneric, "del")
 		return
@@ -205,6 +207,9 @@ func spopCommand(x *Ctx) {
 		s.Remove(m)
 		out = append(out, m)
 	}
+	// Redis propagates one SREM per member; one SREM of them all has the
+	// same effect and needs no MULTI around it.
+	x.propagateAs(append([][]byte{[]byte("SREM"), key}, out...)...)
 	x.replySet(out)
 }
 

@@ -774,6 +774,15 @@ func (x *Ctx) zpopFrom(keys [][]byte, max bool, count int64, emitKey, nested boo
 		} else {
 			x.changed(key, keyspace.NotifyZSet, "zpopmin")
 		}
+		if emitKey {
+			// As Redis: BZPOP* propagates as ZPOP* key, [B]ZMPOP as
+			// ZPOP* key count.
+			if nested {
+				x.propagateAs(popName(!max, "ZPOPMIN", "ZPOPMAX"), key, msArg(int64(n)))
+			} else {
+				x.propagateAs(popName(!max, "ZPOPMIN", "ZPOPMAX"), key)
+			}
+		}
 		x.deleteIfEmpty(key, z.Len())
 		return true, false
 	}

@@ -59,6 +59,7 @@ func (s *Server) cron() {
 		s.ks.Unlock()
 		s.trackOps()
 		s.wakeIdleClients()
+		s.aofCron() // AOF: background write/fsync, automatic rewrites (aof.go)
 	}
 }
 

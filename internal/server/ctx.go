@@ -25,6 +25,8 @@ type Ctx struct {
 	reblocking   bool
 	stillBlocked bool
 	readyKey     []byte
+	// prop holds the handler's propagation instructions (propagate.go).
+	prop ctxProp
 }
 
 // Err writes an error reply and counts it in the error statistics.

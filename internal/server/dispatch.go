@@ -71,6 +71,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, errNoReplicas)
 		return
 	}
+	if msg := s.aofWriteRefusal(cmd.Has(FlagWrite) || cmd.Parent == nil && cmd.Name == "exec" && c.multi != nil && c.multi.writes, cmd); msg != "" {
+		// AOF: writes are refused while the AOF cannot be written (aof.go).
+		s.reject(c, cmd, msg)
+		return
+	}
 	if c.multi != nil && queuesInMulti(cmd) {
 		s.queueCommand(c, cmd, args)
 		return
@@ -158,6 +163,8 @@ func (s *Server) execute(c *Client, args [][]byte) {
 // the server down (or leaving the keyspace locked), the partial reply is
 // dropped, the client gets an error, and the stack is logged.
 func (s *Server) call(x *Ctx, replyMark int) {
+	mark := s.propEnter()     // propagation (propagate.go)
+	defer s.propExit(x, mark) // runs after the recover below
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Warn("BUG: command handler panicked", "cmd", x.cmd.FullName(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))

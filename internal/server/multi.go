@@ -138,7 +138,11 @@ func execCommand(x *Ctx) {
 	x.w.Array(len(m.queue))
 	for _, q := range m.queue {
 		start := time.Now()
-		in := Ctx{s: s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: s.ks.DB(c.db), now: start.UnixMilli(), noBlock: true}
+		now := start.UnixMilli()
+		if s.prop.loading {
+			now = x.now // AOF loading: keys never expire while the file replays (aof.go)
+		}
+		in := Ctx{s: s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: s.ks.DB(c.db), now: now, noBlock: true}
 		s.call(&in, x.w.Len())
 		if c.tracking != nil {
 			s.afterTrackedCommand(c, q.cmd, q.args)

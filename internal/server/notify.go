@@ -6,6 +6,14 @@ import "github.com/peregrinedb/peregrine/internal/keyspace"
 // with the keyspace lock held. Notifications, WATCH, tracking, blocked
 // clients and propagation attach here as they are built.
 func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string) {
+	// Propagation: expired and evicted keys propagate as DEL; a rewrite
+	// in progress records every written key (propagate.go, aof.go).
+	if class&(keyspace.NotifyExpired|keyspace.NotifyEvicted) != 0 && (event == "expired" || event == "evicted") {
+		s.propagateKeyRemoval(db, key)
+	}
+	if s.aof.rw != nil {
+		s.rewriteTouched(db, key)
+	}
 	if len(s.watchers) > 0 {
 		s.touchWatched(db, key)
 	}

@@ -14,6 +14,7 @@ import (
 // own synchronization are guarded by the keyspace lock.
 type persistState struct {
 	bgsave        *bgsaveJob  // running BGSAVE, nil when none
+	bgsaveRunning atomic.Bool // bgsave != nil, readable without the lock
 	scheduled     bool        // BGSAVE SCHEDULE waiting for the running one
 	lastOK        atomic.Bool // rdb_last_bgsave_status
 	lastBgsaveDur time.Duration

@@ -23,6 +23,8 @@ type loadOptions struct {
 	locked bool
 	// merge replaces keys that already exist instead of failing.
 	merge bool
+	// exact: the RDB is followed by other data in the stream (rdb.Handler.Exact).
+	exact bool
 }
 
 // countingReader counts the bytes read for INFO loading_loaded_bytes.
@@ -74,6 +76,7 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 	h := &rdb.Handler{
 		Limits:         s.rdbLimits(),
 		VerifyChecksum: s.cfg.Bool("rdbchecksum") && !s.debug.skipChecksumValidation.Load(),
+		Exact:          o.exact,
 		Aux: func(name, value []byte) error {
 			switch string(name) {
 			case "redis-ver":
@@ -148,7 +151,15 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 // server is ready. Errors other than a missing file are fatal, as in
 // Redis.
 func (s *Server) loadDataAtStartup() error {
-	err := s.loadRDBFile(s.rdbPath(), loadOptions{})
+	// With appendonly yes the AOF is the dataset (aof.go); the manifest
+	// is read either way.
+	s.persist.loading.Store(true)
+	err := s.aofStartup()
+	s.persist.loading.Store(false)
+	if err != nil || s.cfg.Bool("appendonly") {
+		return err
+	}
+	err = s.loadRDBFile(s.rdbPath(), loadOptions{})
 	switch {
 	case err == nil, errors.Is(err, os.ErrNotExist):
 		return nil

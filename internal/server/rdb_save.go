@@ -219,6 +219,7 @@ func (s *Server) startBgsave() error {
 		job.keysTotal += int64(s.ks.DB(i).Len())
 	}
 	s.persist.bgsave = job
+	s.persist.bgsaveRunning.Store(true)
 	s.persist.lastTry = now
 	s.persist.saves++
 	s.log.Info("Background saving started")
@@ -241,6 +242,7 @@ func (s *Server) runBgsave(job *bgsaveJob) {
 	s.ks.Lock()
 	defer s.ks.Unlock()
 	s.persist.bgsave = nil
+	s.persist.bgsaveRunning.Store(false)
 	s.persist.lastBgsaveDur = time.Since(job.start)
 	s.persist.haveBgsaveDur = true
 	switch {
@@ -269,8 +271,8 @@ func (s *Server) runBgsave(job *bgsaveJob) {
 // (save <seconds> <changes>) is reached, as Redis's serverCron does, and
 // a scheduled one when nothing runs. The caller holds the lock.
 func (s *Server) savePointsDue(now time.Time) {
-	if s.persist.bgsave != nil {
-		return
+	if s.persist.bgsave != nil || s.aof.rewriting.Load() {
+		return // one background job at a time
 	}
 	if s.persist.scheduled {
 		s.persist.scheduled = false

@@ -69,6 +69,8 @@ type Server struct {
 	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
 	scripting scripting              // Lua engines and the running script (script_call.go)
+	prop      propagation            // command propagation stream (propagate.go; keyspace lock)
+	aof       aofState               // append-only file (aof.go)
 
 	stats     serverStats
 	errStats  errorStats
@@ -175,6 +177,7 @@ func New(opts Options) (*Server, error) {
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(),
 		scriptCommands(), persistenceCommands(),
+		aofCommands(), // AOF: BGREWRITEAOF (aof.go)
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
 		return nil, err
@@ -189,6 +192,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.registerListenHooks()
 	s.registerOOMHooks()
+	s.initAOF() // AOF configuration and CONFIG SET hooks (aof.go)
 	s.recordStartupMemory()
 	return s, nil
 }
@@ -217,7 +221,7 @@ func (s *Server) Start() error {
 	s.listenMu.Unlock()
 	if s.opts.Banner {
 		port := s.tcpPort()
-		s.log.Info(fmt.Sprintf("Peregrine (Redis %s compatible) 64 bit, standalone mode, port %d, PID: %d", Version, port, os.Getpid()))
+		s.log.Info(fmt.Sprintf("Peregrine (Redis %s compatible) 64 bit, standalone mode, port %d", Version, port))
 		s.log.Info("Server initialized")
 	}
 	// Clients may connect while the data loads: they get LOADING errors
@@ -262,6 +266,7 @@ func (s *Server) shutdown(code int) {
 		s.clientsMu.Unlock()
 		go func() {
 			s.wg.Wait()
+			s.aofClose() // AOF: write and fsync what is buffered (aof.go)
 			if pidfile := s.cfg.String("pidfile"); pidfile != "" {
 				os.Remove(pidfile)
 			}
