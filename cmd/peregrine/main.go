@@ -94,6 +94,7 @@ func run(args []string) int {
 			// The server's cron performs the shutdown; a second SIGINT
 			// while it is pending means "exit now", not cleanly.
 			if srv.Signal(name) {
+				srv.RemoveTempRDB()
 				return 1
 			}
 		case <-srv.Done():

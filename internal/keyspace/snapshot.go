@@ -24,6 +24,7 @@ type Snapshot struct {
 	ks         *Keyspace
 	gen        uint8
 	dicts      []*types.Dict[Entry]
+	keys       []int
 	expires    []int
 	onPreserve PreserveFunc
 }
@@ -38,6 +39,7 @@ func (ks *Keyspace) BeginSnapshot(preserve PreserveFunc) *Snapshot {
 	s := &Snapshot{ks: ks, gen: ks.gen, onPreserve: preserve}
 	for _, db := range ks.dbs {
 		s.dicts = append(s.dicts, db.dict)
+		s.keys = append(s.keys, db.dict.Len())
 		s.expires = append(s.expires, db.expires.Len())
 	}
 	ks.snap = s
@@ -62,7 +64,7 @@ func (s *Snapshot) End() {
 func (s *Snapshot) DBs() int { return len(s.dicts) }
 
 // Size returns the key and expiry counts of database i at the start.
-func (s *Snapshot) Size(i int) (keys, expires int) { return s.dicts[i].Len(), s.expires[i] }
+func (s *Snapshot) Size(i int) (keys, expires int) { return s.keys[i], s.expires[i] }
 
 // Walk visits, from cursor, at least minVisit entries of database i that
 // the snapshot has not written yet, stamping them, and returns the next

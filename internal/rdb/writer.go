@@ -32,6 +32,10 @@ func NewWriter(dst io.Writer, checksum bool, o WriteOptions) *Writer {
 	return &Writer{dst: dst, checksum: checksum, Options: o, buf: make([]byte, 0, 64<<10)}
 }
 
+// SetOutput sets the destination (a writer may stage bytes before it
+// knows where they go).
+func (w *Writer) SetOutput(dst io.Writer) { w.dst = dst }
+
 // Header writes the magic and version.
 func (w *Writer) Header() {
 	w.buf = append(w.buf, "REDIS0010"...)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -357,18 +358,6 @@ func (s *Server) rewriteNoteCommand(x *Ctx) {
 	}
 }
 
-// aofBaseFormat chooses how a rewrite writes the base. THIS IS THE ONE
-// SWITCH FOR THE RDB PREAMBLE: when the RDB writer (s.writeSnapshot,
-// point in time) is in the tree, replace the body with
-//
-//	return s.cfg.Bool("aof-use-rdb-preamble"), s.writeSnapshot
-//
-// Until then every base is written in AOF format (.base.aof), whatever
-// aof-use-rdb-preamble says.
-func (s *Server) aofBaseFormat() (rdb bool, snapshot func(io.Writer) error) {
-	return s.cfg.Bool("aof-use-rdb-preamble"), func(w io.Writer) error { return s.writeSnapshot(w, true, nil, nil) }
-}
-
 // incrPrep is an incremental file prepared for a rewrite's switch.
 type incrPrep struct {
 	mode     aofMode
@@ -515,16 +504,21 @@ func (s *Server) rewrite() (err error) {
 	}
 	out := &rewriteOut{f: f, bw: bufio.NewWriterSize(f, 1<<20), incremental: s.cfg.Bool("aof-rewrite-incremental-fsync")}
 	var old *aof.Writer
-	rdb, snapshot := s.aofBaseFormat()
-	if rdb {
-		// A point-in-time snapshot: the stream switches first, then the
-		// snapshot of that instant is written.
+	rdbBase := s.cfg.Bool("aof-use-rdb-preamble")
+	if rdbBase {
+		// A point-in-time snapshot begun in the same lock hold as the
+		// switch to the new incremental file: base plus incremental is
+		// exactly the dataset, each write in one of them.
+		var run *snapshotRun
 		s.ks.Lock()
 		prep, old, err = s.switchIncrLocked(rw, prep)
 		a.rw = nil
+		if err == nil {
+			run, err = s.beginSnapshotLocked(true)
+		}
 		s.ks.Unlock()
 		if err == nil {
-			err = snapshot(out)
+			err = s.finishSnapshot(run, out, nil, nil)
 		}
 	} else {
 		prep, old, err = s.rewriteAOFFormat(out, rw, prep)
@@ -547,7 +541,7 @@ func (s *Server) rewrite() (err error) {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("closing the rewritten base: %w", err)
 	}
-	return s.publishRewrite(tmpPath, rdb, rw.mode, prep, size)
+	return s.publishRewrite(tmpPath, rdbBase, rw.mode, prep, size)
 }
 
 // abandonWait undoes a failed first rewrite after AOF was switched on:
@@ -1260,14 +1254,20 @@ func (s *Server) aofOpenOnStart() error {
 	m := a.manifest.Clone()
 	hadIncr := len(m.Incr) > 0
 	if m.Empty() {
-		rdb, _ := s.aofBaseFormat()
-		base := m.NewBase(a.filename, rdb)
+		rdbBase := s.cfg.Bool("aof-use-rdb-preamble")
+		base := m.NewBase(a.filename, rdbBase)
 		// The dataset is empty (nothing was loaded): the base is empty too,
 		// except for functions.
 		var b []byte
 		s.ks.Lock()
-		for _, lib := range s.scripting.funcs.Libraries() {
-			b = aof.AppendCommand(b, []byte("FUNCTION"), []byte("LOAD"), lib.Code())
+		if rdbBase {
+			var buf bytes.Buffer
+			_ = s.writeSnapshotLocked(&buf, true) // in memory: cannot fail
+			b = buf.Bytes()
+		} else {
+			for _, lib := range s.scripting.funcs.Libraries() {
+				b = aof.AppendCommand(b, []byte("FUNCTION"), []byte("LOAD"), lib.Code())
+			}
 		}
 		s.ks.Unlock()
 		if err := writeFileSync(filepath.Join(a.dir, base), b); err != nil {

@@ -43,12 +43,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
-		s.reject(c, cmd, s.busyError())
-		return
-	}
 	if s.persist.loading.Load() && !cmd.Has(FlagLoading) {
 		s.reject(c, cmd, errLoading)
+		return
+	}
+	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
+		s.reject(c, cmd, s.busyError())
 		return
 	}
 	if !s.persist.lastOK.Load() && (cmd.Has(FlagWrite) || cmd.Parent == nil && cmd.Name == "ping") && s.diskErrorBlocksWrites() {

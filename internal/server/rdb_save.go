@@ -50,6 +50,7 @@ func boolInt(b bool) int64 {
 func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
 	w := rdb.NewWriter(dst, s.cfg.Bool("rdbchecksum"), s.rdbWriteOptions())
 	s.writeRDBHeader(w, aofBase)
+	delay := time.Duration(s.cfg.Int("rdb-key-save-delay")) * time.Microsecond // test knob
 	for i := 0; i < s.ks.Count(); i++ {
 		db := s.ks.DB(i)
 		if db.Len() == 0 {
@@ -59,6 +60,9 @@ func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
 		var err error
 		db.Range(func(k string, e *keyspace.Entry) bool {
 			_ = w.Key([]byte(k), e, -1)
+			if delay > 0 {
+				time.Sleep(delay)
+			}
 			if w.Pending() >= snapshotFlushAt {
 				err = w.Flush()
 			}
@@ -71,29 +75,44 @@ func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
 	return w.Finish()
 }
 
-// writeSnapshot writes a point-in-time snapshot of the dataset without
-// holding the keyspace lock for more than a step at a time: commands keep
-// running, and those that change a key the walk has not reached hand
-// its old value over first (keyspace.Snapshot). The caller must not hold
-// the lock. progress, if not nil, is updated with the keys written;
-// canceled, if not nil, is polled between steps to abandon the snapshot.
-func (s *Server) writeSnapshot(dst io.Writer, aofBase bool, progress func(keys int64), canceled func() bool) error {
-	opts := s.rdbWriteOptions()
-	w := rdb.NewWriter(dst, s.cfg.Bool("rdbchecksum"), opts)
-	var side [][]byte // records preserved by writers, per database
-	s.ks.Lock()
-	for s.ks.Snapshotting() {
-		// One snapshot at a time (a BGSAVE and an AOF rewrite may meet).
-		s.ks.Unlock()
-		time.Sleep(10 * time.Millisecond)
-		s.ks.Lock()
+// snapshotRun is a background snapshot begun at one instant (under the
+// keyspace lock) and written afterwards.
+type snapshotRun struct {
+	w    *rdb.Writer
+	opts rdb.WriteOptions
+	snap *keyspace.Snapshot
+	side [][]byte // records preserved by writers, per database (lock)
+}
+
+// errSnapshotRunning refuses a second concurrent snapshot.
+var errSnapshotRunning = errors.New("another snapshot is running")
+
+// beginSnapshotLocked starts a point-in-time snapshot at this instant:
+// the caller holds the keyspace lock, so the snapshot holds exactly the
+// effects of the commands that ran before (BGSAVE's own point, or an AOF
+// rewrite's switch to a new incremental file). finishSnapshot writes it.
+func (s *Server) beginSnapshotLocked(aofBase bool) (*snapshotRun, error) {
+	if s.ks.Snapshotting() {
+		return nil, errSnapshotRunning
 	}
-	side = make([][]byte, s.ks.Count())
-	snap := s.ks.BeginSnapshot(func(db int, key string, e *keyspace.Entry) {
-		side[db] = rdb.AppendKey(side[db], []byte(key), e, -1, &opts)
+	run := &snapshotRun{opts: s.rdbWriteOptions(), side: make([][]byte, s.ks.Count())}
+	run.w = rdb.NewWriter(nil, s.cfg.Bool("rdbchecksum"), run.opts)
+	run.snap = s.ks.BeginSnapshot(func(db int, key string, e *keyspace.Entry) {
+		run.side[db] = rdb.AppendKey(run.side[db], []byte(key), e, -1, &run.opts)
 	})
-	s.writeRDBHeader(w, aofBase)
-	s.ks.Unlock()
+	s.writeRDBHeader(run.w, aofBase)
+	return run, nil
+}
+
+// finishSnapshot writes a begun snapshot to dst without holding the
+// keyspace lock for more than a step at a time: commands keep running,
+// and those that change a key the walk has not reached hand its old value
+// over first (keyspace.Snapshot). The caller must not hold the lock.
+// progress, if not nil, is updated with the keys written; canceled, if
+// not nil, is polled between steps to abandon the snapshot.
+func (s *Server) finishSnapshot(run *snapshotRun, dst io.Writer, progress func(keys int64), canceled func() bool) error {
+	w, snap, side := run.w, run.snap, run.side
+	w.SetOutput(dst)
 	var werr error
 	flush := func() {
 		if werr == nil {
@@ -161,8 +180,7 @@ func (s *Server) writeSnapshot(dst io.Writer, aofBase bool, progress func(keys i
 // saveRDBFile writes a snapshot to a temporary file in the data
 // directory, syncs it and renames it over the RDB file, so the file is
 // always either the old or the new complete snapshot.
-func (s *Server) saveRDBFile(path string, write func(io.Writer) error) error {
-	tmp := filepath.Join(filepath.Dir(path), "temp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(s.nextID.Add(1), 10)+".rdb")
+func (s *Server) saveRDBFile(path, tmp string, write func(io.Writer) error) error {
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("failed opening the temp RDB file %s (in server root dir %s) for saving: %w", filepath.Base(tmp), filepath.Dir(path), err)
@@ -188,14 +206,26 @@ func (s *Server) saveRDBFile(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// foregroundTempRDB is the temporary file of a foreground save, named as
+// Redis names it (temp-<pid>.rdb); RemoveTempRDB deletes it when the
+// process must exit in the middle of a save.
+func (s *Server) foregroundTempRDB() string {
+	return filepath.Join(filepath.Dir(s.rdbPath()), "temp-"+strconv.Itoa(os.Getpid())+".rdb")
+}
+
+// RemoveTempRDB deletes the temporary file of a save in progress, for a
+// process exiting at once (a second SIGINT), as Redis's signal handler does.
+func (s *Server) RemoveTempRDB() { os.Remove(s.foregroundTempRDB()) }
+
 // saveLocked is SAVE: a foreground snapshot with the lock held. It
 // records the outcome as Redis does (dirty counter, LASTSAVE, status).
 func (s *Server) saveLocked() error {
 	start := time.Now()
-	err := s.saveRDBFile(s.rdbPath(), func(f io.Writer) error { return s.writeSnapshotLocked(f, false) })
+	err := s.saveRDBFile(s.rdbPath(), s.foregroundTempRDB(), func(f io.Writer) error { return s.writeSnapshotLocked(f, false) })
 	if err != nil {
+		// As Redis's rdbSave: a failed foreground save is reported to
+		// its caller but does not set rdb_last_bgsave_status.
 		s.log.Warn("Error saving DB on disk: " + err.Error())
-		s.persist.lastOK.Store(false)
 		return err
 	}
 	s.log.Info("DB saved on disk")
@@ -213,6 +243,12 @@ func (s *Server) startBgsave() error {
 	if s.persist.bgsave != nil {
 		return errors.New(errBgsaveRunning)
 	}
+	// The snapshot starts here, inside the command (as Redis forks in
+	// it): the file holds exactly what was written before BGSAVE.
+	run, err := s.beginSnapshotLocked(false)
+	if err != nil {
+		return err
+	}
 	now := time.Now()
 	job := &bgsaveJob{start: now, dirty: s.ks.Dirty, done: make(chan struct{})}
 	for i := 0; i < s.ks.Count(); i++ {
@@ -224,20 +260,21 @@ func (s *Server) startBgsave() error {
 	s.persist.saves++
 	s.log.Info("Background saving started")
 	s.wg.Add(1)
-	go s.runBgsave(job)
+	go s.runBgsave(job, run)
 	return nil
 }
 
 // runBgsave is the background save goroutine.
-func (s *Server) runBgsave(job *bgsaveJob) {
+func (s *Server) runBgsave(job *bgsaveJob, run *snapshotRun) {
 	defer s.wg.Done()
 	defer close(job.done)
 	// Stay on a thread of its own while serializing, so the connection
 	// goroutines keep their cores (the walk yields the lock every step).
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	err := s.saveRDBFile(s.rdbPath(), func(f io.Writer) error {
-		return s.writeSnapshot(f, false, job.keysDone.Store, job.cancel.Load)
+	tmp := filepath.Join(filepath.Dir(s.rdbPath()), "temp-bgsave-"+strconv.Itoa(os.Getpid())+".rdb")
+	err := s.saveRDBFile(s.rdbPath(), tmp, func(f io.Writer) error {
+		return s.finishSnapshot(run, f, job.keysDone.Store, job.cancel.Load)
 	})
 	s.ks.Lock()
 	defer s.ks.Unlock()

@@ -163,7 +163,16 @@ func TestBgsavePointInTime(t *testing.T) {
 	ref := testutil.StartReference(t, "--dir", dir)
 	rc := client(t, ref.Addr)
 	if got := rc.DBSize(ctx).Val(); got != n+n/100 {
-		t.Fatalf("redis-server loaded %d keys, want %d", got, n+n/100)
+		var missing []string
+		for i := 0; i < n && len(missing) < 10; i++ {
+			if rc.Exists(ctx, fmt.Sprintf("k:%d", i)).Val() == 0 {
+				missing = append(missing, fmt.Sprintf("k:%d", i))
+			}
+			if i%100 == 0 && rc.Exists(ctx, fmt.Sprintf("list:%d", i)).Val() == 0 {
+				missing = append(missing, fmt.Sprintf("list:%d", i))
+			}
+		}
+		t.Fatalf("redis-server loaded %d keys, want %d; missing %v", got, n+n/100, missing)
 	}
 	for i := 0; i < n; i += 7 {
 		if v := rc.Get(ctx, fmt.Sprintf("k:%d", i)).Val(); v != "v0" {
