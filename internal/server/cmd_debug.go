@@ -551,6 +551,10 @@ func debugReload(x *Ctx) {
 }
 
 func debugLoadAOF(x *Ctx) {
+	// Other clients get LOADING meanwhile (a slow script in the file
+	// answers them before the lock is free).
+	x.s.persist.loading.Store(true)
+	defer x.s.persist.loading.Store(false)
 	x.s.debugLoadAOF(x) // aof.go
 }
 
