@@ -114,6 +114,11 @@ func (w *Writer) Flush() error {
 	if w.checksum {
 		w.crc = encoding.CRC64(w.crc, w.buf)
 	}
+	return w.write()
+}
+
+// write sends the staged bytes to the destination and empties the stage.
+func (w *Writer) write() error {
 	n, err := w.dst.Write(w.buf)
 	w.written += int64(n)
 	w.buf = w.buf[:0]
@@ -136,12 +141,6 @@ func (w *Writer) Finish() error {
 	if w.checksum {
 		sum = w.crc
 	}
-	w.buf = binary.LittleEndian.AppendUint64(w.buf, sum)
-	n, err := w.dst.Write(w.buf)
-	w.written += int64(n)
-	w.buf = w.buf[:0]
-	if err != nil {
-		return fmt.Errorf("rdb: write: %w", err)
-	}
-	return nil
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, sum) // not part of the checksum
+	return w.write()
 }

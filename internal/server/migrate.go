@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/peregrinedb/peregrine/internal/aof"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 	"github.com/peregrinedb/peregrine/internal/rdb"
 )
@@ -141,14 +142,14 @@ func (x *Ctx) migrateOnce(m *migrateArgs, addr string, keys [][]byte, timeout ti
 	var buf []byte
 	if m.pass != nil {
 		if m.user != nil {
-			buf = appendRESPCommand(buf, []byte("AUTH"), m.user, m.pass)
+			buf = aof.AppendCommand(buf, []byte("AUTH"), m.user, m.pass)
 		} else {
-			buf = appendRESPCommand(buf, []byte("AUTH"), m.pass)
+			buf = aof.AppendCommand(buf, []byte("AUTH"), m.pass)
 		}
 	}
 	sel := c.lastDB != m.db
 	if sel {
-		buf = appendRESPCommand(buf, []byte("SELECT"), strconv.AppendInt(nil, m.db, 10))
+		buf = aof.AppendCommand(buf, []byte("SELECT"), strconv.AppendInt(nil, m.db, 10))
 	}
 	opts := x.s.rdbWriteOptions()
 	var sent [][]byte
@@ -175,7 +176,7 @@ func (x *Ctx) migrateOnce(m *migrateArgs, addr string, keys [][]byte, timeout ti
 		if m.replace {
 			args = append(args, []byte("REPLACE"))
 		}
-		buf = appendRESPCommand(buf, args...)
+		buf = aof.AppendCommand(buf, args...)
 		sent = append(sent, k)
 	}
 	ioErr := func(writing bool) (bool, bool) {
@@ -246,21 +247,6 @@ func (x *Ctx) migrateOnce(m *migrateArgs, addr string, keys [][]byte, timeout ti
 		x.w.OK()
 	}
 	return false, true
-}
-
-// appendCommand appends a RESP array of bulk strings.
-func appendRESPCommand(b []byte, args ...[]byte) []byte {
-	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
-	b = append(b, '\r', '\n')
-	for _, a := range args {
-		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
-		b = append(b, '\r', '\n')
-		b = append(b, a...)
-		b = append(b, '\r', '\n')
-	}
-	return b
 }
 
 // readLine reads one reply line (without CRLF); MIGRATE's replies are all
