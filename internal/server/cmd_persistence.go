@@ -54,7 +54,10 @@ func bgsaveCommand(x *Ctx) {
 	case x.s.aof.rewriting.Load():
 		x.Err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
 	default:
-		_ = x.s.startBgsave()
+		if err := x.s.startBgsave(); err != nil {
+			x.Err("ERR " + err.Error())
+			return
+		}
 		x.w.Simple("Background saving started")
 	}
 }

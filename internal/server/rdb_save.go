@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/peregrinedb/peregrine/internal/keyspace"
@@ -241,7 +242,7 @@ const errBgsaveRunning = "ERR Background save already in progress"
 // startBgsave launches a background save (the caller holds the lock).
 func (s *Server) startBgsave() error {
 	if s.persist.bgsave != nil {
-		return errors.New(errBgsaveRunning)
+		return errors.New(strings.TrimPrefix(errBgsaveRunning, "ERR "))
 	}
 	// The snapshot starts here, inside the command (as Redis forks in
 	// it): the file holds exactly what was written before BGSAVE.
@@ -273,11 +274,16 @@ func (s *Server) runBgsave(job *bgsaveJob, run *snapshotRun) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tmp := filepath.Join(filepath.Dir(s.rdbPath()), "temp-bgsave-"+strconv.Itoa(os.Getpid())+".rdb")
+	wrote := false
 	err := s.saveRDBFile(s.rdbPath(), tmp, func(f io.Writer) error {
+		wrote = true
 		return s.finishSnapshot(run, f, job.keysDone.Store, job.cancel.Load)
 	})
 	s.ks.Lock()
 	defer s.ks.Unlock()
+	if !wrote {
+		run.snap.End() // the file could not be created: nothing was walked
+	}
 	s.persist.bgsave = nil
 	s.persist.bgsaveRunning.Store(false)
 	s.persist.lastBgsaveDur = time.Since(job.start)
