@@ -20,20 +20,54 @@ type WriteOptions struct {
 
 // AppendValue appends the type byte and the serialized value of e.
 func AppendValue(b []byte, e *keyspace.Entry, o *WriteOptions) ([]byte, error) {
+	typ, ok := valueType(e)
+	if !ok {
+		return b, fmt.Errorf("rdb: cannot serialize a value of type %s", e.Type)
+	}
+	return appendValueBody(append(b, typ), e, o), nil
+}
+
+// valueType is the RDB type byte e is written with.
+func valueType(e *keyspace.Entry) (byte, bool) {
 	switch e.Type {
 	case keyspace.TypeString:
-		b = append(b, TypeString)
-		return AppendString(b, e.Str, o.Compress), nil
+		return TypeString, true
 	case keyspace.TypeList:
-		return appendList(b, e.Obj.(*types.List), o), nil
+		return TypeListQuicklist2, true
 	case keyspace.TypeSet:
-		return appendSet(b, e.Obj.(*types.Set), o), nil
+		if e.Obj.(*types.Set).Encoding() == "intset" {
+			return TypeSetIntset, true
+		}
+		return TypeSet, true
 	case keyspace.TypeZSet:
-		return appendZSet(b, e.Obj.(*types.ZSet), o), nil
+		if e.Obj.(*types.ZSet).Encoding() == "listpack" {
+			return TypeZSetListpack, true
+		}
+		return TypeZSet2, true
 	case keyspace.TypeHash:
-		return appendHash(b, e.Obj.(*types.Hash), o), nil
+		if e.Obj.(*types.Hash).IsCompact() {
+			return TypeHashListpack, true
+		}
+		return TypeHash, true
 	}
-	return b, fmt.Errorf("rdb: cannot serialize a value of type %s", e.Type)
+	return 0, false
+}
+
+// appendValueBody appends the value of e in the form valueType names.
+func appendValueBody(b []byte, e *keyspace.Entry, o *WriteOptions) []byte {
+	switch e.Type {
+	case keyspace.TypeString:
+		return AppendString(b, e.Str, o.Compress)
+	case keyspace.TypeList:
+		return appendList(b, e.Obj.(*types.List), o)
+	case keyspace.TypeSet:
+		return appendSet(b, e.Obj.(*types.Set), o)
+	case keyspace.TypeZSet:
+		return appendZSet(b, e.Obj.(*types.ZSet), o)
+	case keyspace.TypeHash:
+		return appendHash(b, e.Obj.(*types.Hash), o)
+	}
+	return b
 }
 
 // appendList writes a list as Redis 7 does: a quicklist of listpack nodes.
@@ -66,7 +100,6 @@ func appendList(b []byte, l *types.List, o *WriteOptions) []byte {
 	if lp.Len() > 0 {
 		nodes = append(nodes, lp.Bytes())
 	}
-	b = append(b, TypeListQuicklist2)
 	b = AppendLen(b, uint64(len(nodes)))
 	for _, n := range nodes {
 		b = AppendLen(b, containerPacked)
@@ -83,10 +116,8 @@ func appendSet(b []byte, s *types.Set, o *WriteOptions) []byte {
 			ints = append(ints, n)
 			return true
 		})
-		b = append(b, TypeSetIntset)
 		return AppendString(b, encoding.IntsetEncode(ints), o.Compress)
 	}
-	b = append(b, TypeSet)
 	b = AppendLen(b, uint64(s.Len()))
 	s.ForEach(func(m []byte) bool {
 		b = AppendString(b, m, o.Compress)
@@ -107,10 +138,8 @@ func appendZSet(b []byte, z *types.ZSet, o *WriteOptions) []byte {
 			}
 			return true
 		})
-		b = append(b, TypeZSetListpack)
 		return AppendString(b, lp.Bytes(), o.Compress)
 	}
-	b = append(b, TypeZSet2)
 	b = AppendLen(b, uint64(z.Len()))
 	// Highest first, as Redis writes it: loading then inserts at the head.
 	z.Iterate(0, true, func(m string, score float64) bool {
@@ -129,10 +158,8 @@ func appendHash(b []byte, h *types.Hash, o *WriteOptions) []byte {
 			lp.Append(v)
 			return true
 		})
-		b = append(b, TypeHashListpack)
 		return AppendString(b, lp.Bytes(), o.Compress)
 	}
-	b = append(b, TypeHash)
 	b = AppendLen(b, uint64(h.Len()))
 	h.ForEach(func(f, v []byte) bool {
 		b = AppendString(b, f, o.Compress)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unsafe"
 
 	"github.com/peregrinedb/peregrine/internal/encoding"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
@@ -72,10 +73,19 @@ func (w *Writer) Key(key []byte, e *keyspace.Entry, idle int64) error {
 	return nil
 }
 
+// KeyString is Key for a key held as a string (the keyspace's table keys),
+// without copying it.
+func (w *Writer) KeyString(key string, e *keyspace.Entry, idle int64) {
+	w.buf = AppendKey(w.buf, unsafe.Slice(unsafe.StringData(key), len(key)), e, idle, &w.Options) // read only
+}
+
 // AppendKey appends a key record (expiry, idle time, type, key, value) to b.
 // Values of types the format cannot hold are skipped with nothing written.
 func AppendKey(b []byte, key []byte, e *keyspace.Entry, idle int64, o *WriteOptions) []byte {
-	mark := len(b)
+	typ, ok := valueType(e)
+	if !ok {
+		return b
+	}
 	if e.Expire != 0 {
 		b = append(b, opExpireTimeMs)
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.Expire))
@@ -84,15 +94,9 @@ func AppendKey(b []byte, key []byte, e *keyspace.Entry, idle int64, o *WriteOpti
 		b = append(b, opIdle)
 		b = AppendLen(b, uint64(idle))
 	}
-	typeAt := len(b)
-	b = append(b, 0) // the type byte, known once the value is written
+	b = append(b, typ)
 	b = AppendString(b, key, o.Compress)
-	vb, err := AppendValue(nil, e, o)
-	if err != nil {
-		return b[:mark]
-	}
-	b[typeAt] = vb[0]
-	return append(b, vb[1:]...)
+	return appendValueBody(b, e, o)
 }
 
 // Raw appends bytes already in RDB form (records serialized earlier by

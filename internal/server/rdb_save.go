@@ -60,7 +60,7 @@ func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
 		w.SelectDB(i, db.Len(), db.ExpiresLen())
 		var err error
 		db.Range(func(k string, e *keyspace.Entry) bool {
-			_ = w.Key([]byte(k), e, -1)
+			w.KeyString(k, e, -1)
 			if delay > 0 {
 				time.Sleep(delay)
 			}
@@ -142,7 +142,7 @@ func (s *Server) finishSnapshot(run *snapshotRun, dst io.Writer, progress func(k
 			}
 			before := keys
 			cursor = snap.Walk(i, cursor, step, func(k string, e *keyspace.Entry) {
-				_ = w.Key([]byte(k), e, -1)
+				w.KeyString(k, e, -1)
 				keys++
 			})
 			if len(side[i]) > 0 {
@@ -159,6 +159,10 @@ func (s *Server) finishSnapshot(run *snapshotRun, dst io.Writer, progress func(k
 			if delay > 0 {
 				time.Sleep(delay * time.Duration(keys-before))
 			}
+			// Let the connection goroutines run between steps: with one
+			// core (GOMAXPROCS 1) the walk would otherwise hold the
+			// processor until preempted, 10 ms at a time.
+			runtime.Gosched()
 			if canceled != nil && canceled() {
 				// The data is gone (FLUSHALL): nothing left to stamp.
 				werr = errSaveCanceled
@@ -269,10 +273,6 @@ func (s *Server) startBgsave() error {
 func (s *Server) runBgsave(job *bgsaveJob, run *snapshotRun) {
 	defer s.wg.Done()
 	defer close(job.done)
-	// Stay on a thread of its own while serializing, so the connection
-	// goroutines keep their cores (the walk yields the lock every step).
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	tmp := filepath.Join(filepath.Dir(s.rdbPath()), "temp-bgsave-"+strconv.Itoa(os.Getpid())+".rdb")
 	wrote := false
 	err := s.saveRDBFile(s.rdbPath(), tmp, func(f io.Writer) error {
