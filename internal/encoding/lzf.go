@@ -22,7 +22,8 @@ const (
 	lzfMinMatch   = 3               // shortest match worth a reference
 	lzfMaxMatch   = 2 + 7 + 255     // longest match one reference can encode
 	lzfMaxRatio   = lzfMaxMatch / 3 // most output bytes per input byte (a 3-byte reference)
-	lzfHashLog    = 14
+	lzfHashLog    = 14              // hash table size (log2) for inputs of 8 KB and more
+	lzfSmallLog   = 9               // the smallest table, on the stack
 )
 
 // LZFCompress compresses in with the LZF format Redis uses for long strings
@@ -45,12 +46,23 @@ func LZFCompress(in []byte, maxOut int) []byte {
 	// table maps a hash of 3 bytes to 1 + the last position they were seen at
 	// (0 means never). Windows are loaded 4 bytes at a time, so matching
 	// stops 4 bytes before the end; the tail is emitted as literals.
-	var table [1 << lzfHashLog]int32
+	// The table is sized to the input (about two slots per byte, 512 to
+	// 16,384 slots): zeroing a full table for each short value cost far
+	// more than compressing it (RDB strings of a few dozen bytes).
+	hlog := min(max(bits.Len(uint(len(in)))+1, lzfSmallLog), lzfHashLog)
+	var small [1 << lzfSmallLog]int32
+	var table []int32
+	if hlog == lzfSmallLog {
+		table = small[:]
+	} else {
+		table = make([]int32, 1<<hlog)
+	}
+	shift := 32 - hlog
 	lit := 0 // start of the pending literal run
 	ip := 0
 	for ip+4 <= len(in) {
 		v := binary.LittleEndian.Uint32(in[ip:]) & 0xffffff
-		h := (v * 2654435761) >> (32 - lzfHashLog)
+		h := (v * 2654435761) >> shift
 		cand := int(table[h]) - 1
 		table[h] = int32(ip + 1)
 		dist := ip - cand
@@ -73,7 +85,7 @@ func LZFCompress(in []byte, maxOut int) []byte {
 		end := ip + n
 		for p := ip + 1; p < end && p+4 <= len(in); p++ {
 			w := binary.LittleEndian.Uint32(in[p:]) & 0xffffff
-			table[(w*2654435761)>>(32-lzfHashLog)] = int32(p + 1)
+			table[(w*2654435761)>>shift] = int32(p + 1)
 		}
 		ip = end
 		lit = ip
