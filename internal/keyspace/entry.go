@@ -1,5 +1,7 @@
 package keyspace
 
+import "github.com/peregrinedb/peregrine/internal/encoding"
+
 // Type is the Redis data type of a value.
 type Type uint8
 
@@ -64,50 +66,6 @@ func StringEncoding(b []byte) uint8 {
 }
 
 // ParseInt parses b as Redis's string2ll does: an optional '-', no '+', no
-// leading zeros or spaces, within int64.
-func ParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	i := 0
-	if b[0] == '-' {
-		neg = true
-		i = 1
-		if len(b) == 1 {
-			return 0, false
-		}
-	}
-	if b[i] < '1' || b[i] > '9' {
-		return 0, false
-	}
-	var n uint64
-	for ; i < len(b); i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if n > (1<<64-1)/10 {
-			return 0, false
-		}
-		n *= 10
-		d := uint64(c - '0')
-		if n > 1<<64-1-d {
-			return 0, false
-		}
-		n += d
-	}
-	if neg {
-		if n > 1<<63 {
-			return 0, false
-		}
-		return -int64(n), true
-	}
-	if n > 1<<63-1 {
-		return 0, false
-	}
-	return int64(n), true
-}
+// leading zeros or spaces, within int64 (encoding.ParseInt64Strict, which
+// the RDB and listpack encoders share).
+func ParseInt(b []byte) (int64, bool) { return encoding.ParseInt64Strict(b) }

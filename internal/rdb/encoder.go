@@ -3,7 +3,6 @@ package rdb
 import (
 	"encoding/binary"
 	"math"
-	"strconv"
 
 	"github.com/peregrinedb/peregrine/internal/encoding"
 )
@@ -64,20 +63,6 @@ func appendIntString(b []byte, n int64) []byte {
 // AppendBinaryDouble appends a score as ZSET_2 stores it: 8 bytes, little-endian IEEE 754.
 func AppendBinaryDouble(b []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
-}
-
-// FormatScore formats a score as Redis stores it in a listpack: integral
-// values that fit a long long as integers, others as "%.17g".
-func FormatScore(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	return strconv.FormatFloat(f, 'g', 17, 64)
 }
 
 // scoreAsInt reports whether Redis would store the score as a listpack

@@ -5,6 +5,7 @@ import (
 
 	"github.com/peregrinedb/peregrine/internal/encoding"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
+	"github.com/peregrinedb/peregrine/internal/resp"
 	"github.com/peregrinedb/peregrine/internal/types"
 )
 
@@ -134,7 +135,7 @@ func appendZSet(b []byte, z *types.ZSet, o *WriteOptions) []byte {
 			if n, ok := scoreAsInt(score); ok {
 				lp.AppendInt(n)
 			} else {
-				lp.Append([]byte(FormatScore(score)))
+				lp.Append(resp.AppendDouble(nil, score)) // Redis's "%.17g"
 			}
 			return true
 		})

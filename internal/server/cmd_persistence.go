@@ -1,9 +1,6 @@
 package server
 
 import (
-	"errors"
-	"os"
-
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 	"github.com/peregrinedb/peregrine/internal/rdb"
 )
@@ -178,7 +175,7 @@ func (s *Server) flushallPersistence() {
 		job.cancel.Store(true)
 	}
 	if len(s.cfg.SaveParams()) > 0 {
-		if err := s.saveLocked(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := s.saveLocked(); err != nil {
 			s.log.Warn("FLUSHALL could not save the empty dataset: " + err.Error())
 		}
 	}
