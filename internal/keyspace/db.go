@@ -88,14 +88,14 @@ func (db *DB) remove(key []byte) bool {
 // Set stores e under key, replacing any previous value (and its TTL unless
 // e carries one). It does not report the change: callers call Changed.
 func (db *DB) Set(key []byte, e Entry) *Entry {
-	p, added := db.dict.Ref(string(key))
+	p, added := db.dict.RefBytes(key)
 	if !added && db.ks.snap != nil {
 		db.ks.snap.preserve(db, string(key), p)
 	}
 	if p.Expire != 0 && e.Expire == 0 {
 		db.expires.DeleteBytes(key)
 	} else if p.Expire == 0 && e.Expire != 0 {
-		db.expires.Set(string(key), struct{}{})
+		db.expires.SetBytes(key, struct{}{})
 	}
 	*p = e
 	p.gen = db.ks.gen
@@ -116,7 +116,7 @@ func (db *DB) Delete(key []byte) bool { return db.remove(key) }
 // SetExpire sets the TTL of an existing key to the absolute time when (ms).
 func (db *DB) SetExpire(key []byte, e *Entry, when int64) {
 	if e.Expire == 0 {
-		db.expires.Set(string(key), struct{}{})
+		db.expires.SetBytes(key, struct{}{})
 	}
 	e.Expire = when
 }
@@ -223,10 +223,10 @@ func (db *DB) Tables() TableStats {
 // AddLoaded stores an entry read from a data file: like Set for an absent
 // key, but without reporting a change (loading is not a write).
 func (db *DB) AddLoaded(key []byte, e Entry) {
-	p, _ := db.dict.Ref(string(key))
+	p, _ := db.dict.RefBytes(key)
 	*p = e
 	p.gen = db.ks.gen
 	if e.Expire != 0 {
-		db.expires.Set(string(key), struct{}{})
+		db.expires.SetBytes(key, struct{}{})
 	}
 }

@@ -43,7 +43,8 @@ type node[V any] struct {
 	// about equal, for 8 more bytes per node (one size class for the
 	// keyspace's 56-byte entries: 104 vs 88 bytes per key with the bucket).
 	hash uint64
-	key  string
+	// key usually points into the same allocation (dict_node.go).
+	key string
 }
 
 // table is one bucket array. len(b) is zero or a power of two.
@@ -167,8 +168,8 @@ func (d *Dict[V]) GetBytes(key []byte) *V {
 
 // Set stores v under key, inserting or overwriting. It returns a pointer to
 // the stored value and whether key was added. Inserting a new key allocates
-// exactly one node (plus, occasionally, a new bucket array); the key string is
-// retained as given, not copied.
+// exactly one node (plus, occasionally, a new bucket array); see Ref for the
+// key.
 func (d *Dict[V]) Set(key string, v V) (p *V, added bool) {
 	p, added = d.Ref(key)
 	*p = v
@@ -176,7 +177,8 @@ func (d *Dict[V]) Set(key string, v V) (p *V, added bool) {
 }
 
 // Ref returns a pointer to the value of key, inserting a zero V first if key
-// is absent (added reports that), so callers can fill fields in place.
+// is absent (added reports that), so callers can fill fields in place. A
+// short key is copied into the new node; a long one is retained as given.
 func (d *Dict[V]) Ref(key string) (p *V, added bool) {
 	if d.t[0].b == nil {
 		d.init()
@@ -186,7 +188,30 @@ func (d *Dict[V]) Ref(key string) (p *V, added bool) {
 	if n := d.find(h, key); n != nil {
 		return &n.val, false
 	}
-	return &d.insert(h, key).val, true
+	return &d.insert(newNode[V](h, key, true)).val, true
+}
+
+// RefBytes is Ref for a key held in a byte slice, which the Dict copies when
+// it inserts (and does not retain); finding an existing key allocates nothing.
+func (d *Dict[V]) RefBytes(key []byte) (p *V, added bool) {
+	if d.t[0].b == nil {
+		d.init()
+	}
+	d.step()
+	h := maphash.Bytes(d.seed, key)
+	// The string view does not escape: find compares, newNode copies.
+	k := unsafe.String(unsafe.SliceData(key), len(key))
+	if n := d.find(h, k); n != nil {
+		return &n.val, false
+	}
+	return &d.insert(newNode[V](h, k, false)).val, true
+}
+
+// SetBytes is Set for a key held in a byte slice (copied, not retained).
+func (d *Dict[V]) SetBytes(key []byte, v V) (p *V, added bool) {
+	p, added = d.RefBytes(key)
+	*p = v
+	return p, added
 }
 
 // init allocates the first bucket array (and the seed of a zero Dict).
@@ -203,7 +228,7 @@ func (d *Dict[V]) init() {
 // insert adds a node for key, which must be absent, growing first if the
 // table is full. While rehashing the node goes to the new table so the old
 // one only ever empties.
-func (d *Dict[V]) insert(h uint64, key string) *node[V] {
+func (d *Dict[V]) insert(n *node[V]) *node[V] {
 	if d.iters > 0 {
 		panic("types: Dict insert during a Scan/Range/Sample callback")
 	}
@@ -216,8 +241,7 @@ func (d *Dict[V]) insert(h uint64, key string) *node[V] {
 	if d.t[1].b != nil {
 		t = &d.t[1]
 	}
-	n := &node[V]{hash: h, key: key}
-	i := h & t.mask()
+	i := n.hash & t.mask()
 	n.next = t.b[i]
 	t.b[i] = n
 	t.used++

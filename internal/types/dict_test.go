@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"hash/maphash"
 	"math/rand/v2"
 	"sort"
@@ -963,5 +964,52 @@ func BenchmarkGoMapGet(b *testing.B) {
 		if _, ok := m[string(bs[order[i&(benchKeys-1)]])]; !ok {
 			b.Fatal("miss")
 		}
+	}
+}
+
+// TestDictRefBytesCopiesKeys checks that keys inserted from byte slices are
+// copied (inline for short keys, a clone for long ones), that finding an
+// existing key through RefBytes allocates nothing, and that inserting a
+// short key allocates exactly once (the node with the key inside it).
+func TestDictRefBytesCopiesKeys(t *testing.T) {
+	d := NewDict[[]byte]()
+	for _, l := range []int{1, 7, 8, 9, 16, 20, 24, 40, 64, 100, 128, 129, 300} {
+		k := bytes.Repeat([]byte{'k'}, l)
+		k[0] = byte('a' + l%26)
+		want := string(k)
+		p, added := d.SetBytes(k, []byte("v"))
+		if !added {
+			t.Fatalf("len %d: not added", l)
+		}
+		for i := range k {
+			k[i] = 'x' // the caller reuses its buffer
+		}
+		if got := d.Key(p); got != want {
+			t.Fatalf("len %d: stored key %q changed with the caller's buffer", l, got)
+		}
+		if q := d.Get(want); q != p {
+			t.Fatalf("len %d: Get finds %p, want %p", l, q, p)
+		}
+	}
+	checkDict(t, d)
+	existing := []byte("key:1")
+	d.SetBytes(existing, nil)
+	if a := testing.AllocsPerRun(100, func() { d.RefBytes(existing) }); a != 0 {
+		t.Fatalf("RefBytes of an existing key allocates %v times", a)
+	}
+	for d.RehashStep(100) {
+	}
+	fresh := make([][]byte, 200)
+	for i := range fresh {
+		fresh[i] = []byte("field:" + strconv.Itoa(100000+i))
+	}
+	next := 0
+	if a := testing.AllocsPerRun(100, func() {
+		if _, added := d.RefBytes(fresh[next]); !added {
+			t.Fatal("not added")
+		}
+		next++
+	}); a != 1 { // AllocsPerRun floors: occasional bucket arrays do not count
+		t.Fatalf("RefBytes of a new short key allocates %v times, want 1", a)
 	}
 }

@@ -102,7 +102,7 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int) bool {
 		h.convert()
 	}
 	if h.dict != nil {
-		_, added := h.dict.Set(string(field), append([]byte(nil), value...))
+		_, added := h.dict.SetBytes(field, append([]byte(nil), value...))
 		return added
 	}
 	fs, _, ve := h.findFlat(field)
@@ -114,7 +114,7 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int) bool {
 	}
 	if h.n+1 > maxEntries {
 		h.convert()
-		h.dict.Set(string(field), append([]byte(nil), value...))
+		h.dict.SetBytes(field, append([]byte(nil), value...))
 		return true
 	}
 	h.flat = appendItem(appendItem(h.flat, field), value)
@@ -126,7 +126,7 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int) bool {
 func (h *Hash) convert() {
 	d := NewDict[[]byte]()
 	h.forEachFlat(func(f, v []byte) bool {
-		d.Set(string(f), append([]byte(nil), v...))
+		d.SetBytes(f, append([]byte(nil), v...))
 		return true
 	})
 	h.dict, h.flat, h.n = d, nil, 0

@@ -72,7 +72,7 @@ func (s *Set) Add(m []byte, maxIntset int) bool {
 		}
 		s.convert()
 	}
-	_, added := s.dict.Set(string(m), struct{}{})
+	_, added := s.dict.SetBytes(m, struct{}{})
 	return added
 }
 
@@ -80,7 +80,7 @@ func (s *Set) convert() {
 	d := NewDict[struct{}]()
 	var buf [20]byte
 	for _, n := range s.ints {
-		d.Set(string(strconv.AppendInt(buf[:0], n, 10)), struct{}{})
+		d.SetBytes(strconv.AppendInt(buf[:0], n, 10), struct{}{})
 	}
 	s.dict, s.ints = d, nil
 }

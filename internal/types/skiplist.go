@@ -1,6 +1,9 @@
 package types
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // skiplist is an order-statistic skip list over (score, member) pairs,
 // sorted by score then member, with per-link spans so that ranks are
@@ -16,61 +19,49 @@ type skiplist struct {
 
 const slMaxLevel = 32
 
-// slNode keeps its two lowest links inline (94% of nodes have no other:
-// one allocation per node, and the hops at the busiest levels touch only
-// the node itself); higher links live in over.
+// slNode is one element. Its links live in the same allocation: level 0
+// inline (l0), higher levels right after the struct (slNodeN), so a hop
+// reads the next node's score and link from one place, and the 75% of
+// nodes with one level fit Go's 64-byte size class. The score comes first:
+// it is what every hop compares; the member is read only on score ties.
 type slNode struct {
-	member   string
 	score    float64
 	backward *slNode
-	low      [2]slLink
-	over     []slLink
+	member   string
 	levels   int32
+	l0       slLink
 }
 
-// link returns the node's link at level i (i < n.levels).
+// slNodeN is a node with len(A) more links after l0. The array is never
+// named: link reaches it by address arithmetic.
+type slNodeN[A any] struct {
+	n slNode
+	_ A
+}
+
+// link returns the node's link at level i (i < n.levels). Links above 0
+// are addressed past l0 inside the node's own allocation (slNodeN places
+// them contiguously: slLink's alignment equals slNode's, so no padding).
 func (n *slNode) link(i int) *slLink {
-	if i < 2 {
-		return &n.low[i]
-	}
-	return &n.over[i-2]
+	return (*slLink)(unsafe.Add(unsafe.Pointer(&n.l0), uintptr(i)*unsafe.Sizeof(slLink{})))
 }
 
-// Taller nodes are allocated together with their extra links, so a hop
-// at a high level reads one contiguous block instead of chasing a second
-// allocation.
-type (
-	slNode4 struct {
-		n slNode
-		l [2]slLink
-	}
-	slNode8 struct {
-		n slNode
-		l [6]slLink
-	}
-	slNodeMax struct {
-		n slNode
-		l [slMaxLevel - 2]slLink
-	}
-)
+// next returns the level-0 successor.
+func (n *slNode) next() *slNode { return n.l0.forward }
 
 func newSlNode(member string, score float64, levels int) *slNode {
 	var n *slNode
 	switch {
-	case levels <= 2:
+	case levels == 1:
 		n = &slNode{}
+	case levels == 2:
+		n = &new(slNodeN[[1]slLink]).n
 	case levels <= 4:
-		w := &slNode4{}
-		n = &w.n
-		n.over = w.l[:levels-2]
+		n = &new(slNodeN[[3]slLink]).n
 	case levels <= 8:
-		w := &slNode8{}
-		n = &w.n
-		n.over = w.l[:levels-2]
+		n = &new(slNodeN[[7]slLink]).n
 	default:
-		w := &slNodeMax{}
-		n = &w.n
-		n.over = w.l[:levels-2]
+		n = &new(slNodeN[[slMaxLevel - 1]slLink]).n
 	}
 	n.member, n.score, n.levels = member, score, int32(levels)
 	return n
@@ -101,8 +92,15 @@ func before(s1 float64, m1 string, s2 float64, m2 string) bool {
 }
 
 func (sl *skiplist) insert(score float64, member string) {
+	sl.insertNode(newSlNode(member, score, sl.randomLevel()))
+}
+
+// insertNode links n (score, member and levels set; links unset) at its
+// place in the order.
+func (sl *skiplist) insertNode(n *slNode) {
 	var update [slMaxLevel]*slNode
 	var rank [slMaxLevel]int
+	score, member := n.score, n.member
 	x := sl.head
 	for i := sl.level - 1; i >= 0; i-- {
 		if i < sl.level-1 {
@@ -114,7 +112,7 @@ func (sl *skiplist) insert(score float64, member string) {
 		}
 		update[i] = x
 	}
-	lvl := sl.randomLevel()
+	lvl := int(n.levels)
 	if lvl > sl.level {
 		for i := sl.level; i < lvl; i++ {
 			rank[i] = 0
@@ -123,7 +121,6 @@ func (sl *skiplist) insert(score float64, member string) {
 		}
 		sl.level = lvl
 	}
-	n := newSlNode(member, score, lvl)
 	for i := 0; i < lvl; i++ {
 		l, u := n.link(i), update[i].link(i)
 		l.forward = u.forward
@@ -134,15 +131,41 @@ func (sl *skiplist) insert(score float64, member string) {
 	for i := lvl; i < sl.level; i++ {
 		update[i].link(i).span++
 	}
+	n.backward = nil
 	if update[0] != sl.head {
 		n.backward = update[0]
 	}
-	if n.low[0].forward != nil {
-		n.low[0].forward.backward = n
+	if n.l0.forward != nil {
+		n.l0.forward.backward = n
 	} else {
 		sl.tail = n
 	}
 	sl.length++
+}
+
+// updateScore moves member from score cur (where it must be) to score. As
+// in Redis, the node stays in place when its neighbours still bracket the
+// new score, and is otherwise unlinked and relinked (not reallocated).
+func (sl *skiplist) updateScore(cur float64, member string, score float64) {
+	var update [slMaxLevel]*slNode
+	x := sl.head
+	for i := sl.level - 1; i >= 0; i-- {
+		for f := x.link(i).forward; f != nil && before(f.score, f.member, cur, member); f = x.link(i).forward {
+			x = f
+		}
+		update[i] = x
+	}
+	x = x.l0.forward
+	if x == nil || x.score != cur || x.member != member {
+		panic("types: skiplist updateScore of an absent element")
+	}
+	if (x.backward == nil || x.backward.score < score) && (x.l0.forward == nil || x.l0.forward.score > score) {
+		x.score = score
+		return
+	}
+	sl.unlink(x, &update)
+	x.score = score
+	sl.insertNode(x)
 }
 
 // delete removes (score, member) and reports whether it was there.
@@ -155,7 +178,7 @@ func (sl *skiplist) delete(score float64, member string) bool {
 		}
 		update[i] = x
 	}
-	x = x.low[0].forward
+	x = x.l0.forward
 	if x == nil || x.score != score || x.member != member {
 		return false
 	}
@@ -172,8 +195,8 @@ func (sl *skiplist) unlink(x *slNode, update *[slMaxLevel]*slNode) {
 			update[i].link(i).span--
 		}
 	}
-	if x.low[0].forward != nil {
-		x.low[0].forward.backward = x.backward
+	if x.l0.forward != nil {
+		x.l0.forward.backward = x.backward
 	} else {
 		sl.tail = x.backward
 	}

@@ -62,8 +62,15 @@ func (z *ZSet) Score(member []byte) (float64, bool) {
 // converts to the skip list past maxEntries members or for a member longer
 // than maxValue bytes.
 func (z *ZSet) Add(member []byte, score float64, maxEntries, maxValue int) bool {
-	old, exists := z.Score(member)
-	if exists {
+	if z.sl != nil {
+		if p := z.dict.GetBytes(member); p != nil {
+			if *p != score {
+				z.sl.updateScore(*p, z.dict.Key(p), score)
+				*p = score
+			}
+			return false
+		}
+	} else if old, exists := z.Score(member); exists {
 		if old == score {
 			return false
 		}
@@ -80,8 +87,7 @@ func (z *ZSet) Add(member []byte, score float64, maxEntries, maxValue int) bool 
 
 func (z *ZSet) insert(member string, score float64) {
 	if z.sl != nil {
-		z.sl.insert(score, member)
-		z.dict.Set(member, score)
+		z.slInsert(member, score)
 		return
 	}
 	i := sort.Search(len(z.small), func(i int) bool {
@@ -90,6 +96,14 @@ func (z *ZSet) insert(member string, score float64) {
 	z.small = append(z.small, zentry{})
 	copy(z.small[i+1:], z.small[i:])
 	z.small[i] = zentry{score, member}
+}
+
+// slInsert adds an absent member to the skip list form. The skip list's
+// member is the dict's copy of the key (stored inside the dict's node), so
+// the member's bytes are held once.
+func (z *ZSet) slInsert(member string, score float64) {
+	p, _ := z.dict.Set(member, score)
+	z.sl.insert(score, z.dict.Key(p))
 }
 
 func (z *ZSet) removeScored(member string, score float64) {
@@ -110,8 +124,7 @@ func (z *ZSet) convert() {
 	z.sl = newSkiplist()
 	z.dict = NewDict[float64]()
 	for _, e := range z.small {
-		z.sl.insert(e.score, e.member)
-		z.dict.Set(e.member, e.score)
+		z.slInsert(e.member, e.score)
 	}
 	z.small = nil
 }
@@ -194,7 +207,7 @@ func (z *ZSet) Iterate(r int, rev bool, fn func(member string, score float64) bo
 		}
 		return
 	}
-	for x := z.sl.at(r); x != nil; x = x.low[0].forward {
+	for x := z.sl.at(r); x != nil; x = x.next() {
 		if !fn(x.member, x.score) {
 			return
 		}
@@ -238,8 +251,7 @@ func (z *ZSet) Clone() any {
 		c.sl = newSkiplist()
 		c.dict = NewDict[float64]()
 		z.Iterate(0, false, func(m string, s float64) bool {
-			c.sl.insert(s, m)
-			c.dict.Set(m, s)
+			c.slInsert(m, s)
 			return true
 		})
 	}
