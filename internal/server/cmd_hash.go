@@ -108,6 +108,13 @@ func hsetCommand(x *Ctx) {
 		return
 	}
 	maxN, maxV := x.hashLimits()
+	if pairs := (len(x.args) - 2) / 2; pairs > 1 && h.IsCompact() && h.Len()+pairs <= maxN {
+		extra := 0
+		for i := 2; i < len(x.args); i += 2 {
+			extra += types.HashPairSize(x.args[i], x.args[i+1])
+		}
+		h.Grow(extra)
+	}
 	added := 0
 	for i := 2; i < len(x.args); i += 2 {
 		if h.Set(x.args[i], x.args[i+1], maxN, maxV) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"sort"
 )
 
@@ -107,9 +108,7 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int) bool {
 	}
 	fs, _, ve := h.findFlat(field)
 	if fs >= 0 {
-		rest := append([]byte(nil), h.flat[ve:]...)
-		h.flat = appendItem(appendItem(h.flat[:fs], field), value)
-		h.flat = append(h.flat, rest...)
+		h.replaceFlat(fs, ve, field, value)
 		return false
 	}
 	if h.n+1 > maxEntries {
@@ -120,6 +119,46 @@ func (h *Hash) Set(field, value []byte, maxEntries, maxValue int) bool {
 	h.flat = appendItem(appendItem(h.flat, field), value)
 	h.n++
 	return true
+}
+
+// replaceFlat overwrites the pair at flat[fs:ve] with field/value, moving
+// the pairs after it in place (no allocation unless the buffer must grow).
+func (h *Hash) replaceFlat(fs, ve int, field, value []byte) {
+	size := HashPairSize(field, value)
+	tail := len(h.flat) - ve
+	end := fs + size + tail
+	if end > cap(h.flat) {
+		h.flat = slices.Grow(h.flat, end-len(h.flat))
+	}
+	if end > len(h.flat) {
+		h.flat = h.flat[:end]
+	}
+	copy(h.flat[fs+size:], h.flat[ve:ve+tail])
+	h.flat = appendItem(appendItem(h.flat[:fs], field), value)[:end]
+}
+
+// HashPairSize returns the bytes a field/value pair takes in the compact
+// encoding.
+func HashPairSize(field, value []byte) int {
+	return uvarintLen(len(field)) + len(field) + uvarintLen(len(value)) + len(value)
+}
+
+func uvarintLen(n int) int {
+	l := 1
+	for n >= 0x80 {
+		n >>= 7
+		l++
+	}
+	return l
+}
+
+// Grow makes room for extra more bytes of pairs in a compact hash, so that
+// an HSET of many fields grows the buffer once instead of field by field
+// (each intermediate buffer would be garbage).
+func (h *Hash) Grow(extra int) {
+	if h.dict == nil {
+		h.flat = slices.Grow(h.flat, extra)
+	}
 }
 
 // convert moves the pairs into a table (one-way).
