@@ -60,6 +60,7 @@ func (s *Server) cron() {
 		s.trackOps()
 		s.wakeIdleClients()
 		s.aofCron() // AOF: background write/fsync, automatic rewrites (aof.go)
+		s.idleCollect(time.Now())
 	}
 }
 

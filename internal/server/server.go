@@ -65,6 +65,7 @@ type Server struct {
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
 	track     trackingRegistry       // client-side caching (keyspace lock)
 	evict     evictState             // memory freed by eviction (keyspace lock)
+	idleGC    idleGC                 // garbage collection when idle (cron goroutine, idle_gc.go)
 	rnd       *rand.Rand             // sampling commands' random source (keyspace lock)
 	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
 	blk       blocker                // parked clients of blocking commands (keyspace lock)
