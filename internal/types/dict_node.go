@@ -18,12 +18,12 @@ type nodeK[V any, K any] struct {
 // inlineCaps are the key capacities of the node shapes, in bytes.
 var inlineCaps = [...]int{8, 16, 24, 32, 48, 64, 96, 128}
 
-// newNode allocates the node for key with hash h. The key is copied into the
+// newNode allocates the node for key. The key is copied into the
 // node when it fits one of the inline shapes and the node's size class is no
 // larger than a separate node plus a separate key would be; otherwise the
 // node refers to key, which is cloned first unless owned (an immutable
 // string the caller hands over).
-func newNode[V any](h uint64, key string, owned bool) *node[V] {
+func newNode[V any](key string, owned bool) *node[V] {
 	n := allocNode[V](key)
 	if n == nil {
 		n = &node[V]{key: key}
@@ -31,7 +31,6 @@ func newNode[V any](h uint64, key string, owned bool) *node[V] {
 			n.key = string([]byte(key))
 		}
 	}
-	n.hash = h
 	return n
 }
 
