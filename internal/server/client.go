@@ -25,21 +25,24 @@ const (
 // by the keyspace lock (commands run under it, and so does CLIENT LIST);
 // the atomics are updated outside it by the connection goroutine.
 type Client struct {
-	id     int64
-	srv    *Server
-	conn   net.Conn
-	rd     *resp.Reader
-	w      *resp.Writer
-	addr   string
-	laddr  string
-	fd     int
-	db     int
-	name   string
-	user   string
-	authed bool
-	flags  int
-	lib    string
-	libVer string
+	// ctx is the reused context of this client's commands (takeCtx).
+	ctx     Ctx
+	ctxBusy bool
+	id      int64
+	srv     *Server
+	conn    net.Conn
+	rd      *resp.Reader
+	w       *resp.Writer
+	addr    string
+	laddr   string
+	fd      int
+	db      int
+	name    string
+	user    string
+	authed  bool
+	flags   int
+	lib     string
+	libVer  string
 
 	createdMs  int64
 	lastCmd    *Command     // the last command run (its name is built only when shown)

@@ -29,6 +29,28 @@ type Ctx struct {
 	prop ctxProp
 }
 
+// takeCtx returns the client's command context for a top-level command.
+// Handlers are called through the command table, so a Ctx on the stack
+// would escape: one per client, reused, saves an allocation per command.
+// A nested top-level call (none exists today) would get a fresh one.
+// Client goroutine only.
+func (c *Client) takeCtx() *Ctx {
+	if c.ctxBusy {
+		return new(Ctx)
+	}
+	c.ctxBusy = true
+	return &c.ctx
+}
+
+// releaseCtx gives back a context from takeCtx once its command returned;
+// nothing may keep it past the command.
+func (c *Client) releaseCtx(x *Ctx) {
+	if x == &c.ctx {
+		*x = Ctx{}
+		c.ctxBusy = false
+	}
+}
+
 // Err writes an error reply and counts it in the error statistics.
 func (x *Ctx) Err(msg string) {
 	x.failed = true

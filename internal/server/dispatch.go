@@ -93,10 +93,13 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		return
 	}
 	start := c.clock
-	x := Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
+	x := c.takeCtx()
+	*x = Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
 	replyMark := c.w.Len()
 	s.track.current = c
-	s.call(&x, replyMark)
+	s.call(x, replyMark)
+	failed := x.failed
+	c.releaseCtx(x)
 	if c.tracking != nil {
 		s.afterTrackedCommand(c, cmd, args)
 	}
@@ -106,7 +109,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	us := dur.Microseconds()
 	cmd.stats.calls++
 	cmd.stats.usec += us
-	if x.failed {
+	if failed {
 		cmd.stats.failed++
 	}
 	if s.live.latencyTrack.Load() {
