@@ -1,6 +1,7 @@
 package server
 
 import (
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,7 @@ type Client struct {
 	id      int64
 	srv     *Server
 	conn    net.Conn
+	out     io.Writer // conn's writes (rawio.go); nil for in-process clients
 	rd      *resp.Reader
 	w       *resp.Writer
 	addr    string
@@ -128,7 +130,7 @@ func (c *Client) send(b []byte) error {
 	if err := c.srv.aofBarrier(); err != nil {
 		return err
 	}
-	_, err := c.conn.Write(b)
+	_, err := c.out.Write(b)
 	return err
 }
 
@@ -169,7 +171,7 @@ func (c *Client) startAsync() {
 					c.kill()
 					return
 				}
-				if _, err := c.conn.Write(out); err != nil {
+				if _, err := c.out.Write(out); err != nil {
 					c.kill()
 					return
 				}

@@ -202,11 +202,13 @@ func (s *Server) newClient(conn net.Conn, id int64) *Client {
 		_ = tc.SetNoDelay(true)
 		_ = tc.SetKeepAlive(true)
 	}
+	in, out := newRawIO(conn)
 	c := &Client{
 		id:        id,
 		srv:       s,
 		conn:      conn,
-		rd:        resp.NewReader(conn),
+		out:       out,
+		rd:        resp.NewReader(in),
 		w:         resp.NewWriter(),
 		addr:      conn.RemoteAddr().String(),
 		laddr:     conn.LocalAddr().String(),
