@@ -91,6 +91,9 @@ type Command struct {
 	// explicitACL means the group implies no ACL category (Redis lists
 	// only ACL itself and the flag-derived ones, e.g. WAIT in "generic").
 	explicitACL bool
+	// scriptRO marks EVAL_RO, EVALSHA_RO and FCALL_RO: readonly, yet they
+	// track keys for client-side caching only when the script reads.
+	scriptRO bool
 
 	stats cmdStats
 }
@@ -160,6 +163,10 @@ func newCommandTable(families ...[]*Command) commandTable {
 				panic("duplicate command " + c.Name)
 			}
 			t[c.Name] = c
+			switch c.Name {
+			case "eval_ro", "evalsha_ro", "fcall_ro":
+				c.scriptRO = true
+			}
 		}
 	}
 	return t

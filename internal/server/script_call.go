@@ -172,6 +172,9 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	start := time.Now()
 	in := Ctx{s: s, c: c, cmd: cmd, args: argv, w: h.w, db: s.ks.DB(c.db), now: r.now, noBlock: true}
 	s.call(&in, 0)
+	if cmd.Has(FlagReadonly) {
+		s.trackScriptRead(r)
+	}
 	dur := time.Since(start)
 	cmd.stats.calls++
 	cmd.stats.usec += dur.Microseconds()

@@ -330,6 +330,18 @@ func (s *Server) trackRead(c *Client, cmd *Command, args [][]byte) {
 	}
 }
 
+// trackScriptRead handles a readonly command called by a script: as in
+// Redis, the caller then tracks every key its EVAL/FCALL declared (the
+// readonly EVAL_RO family tracks nothing by itself, only through this).
+func (s *Server) trackScriptRead(r *scriptRun) {
+	caller := r.x.c
+	if caller.tracking == nil {
+		return
+	}
+	s.trackRead(caller, r.x.cmd, r.x.args)
+	s.trackingLimit()
+}
+
 // afterTrackedCommand runs after each command of a tracking client: the
 // CLIENT CACHING flag lasts one command.
 func (s *Server) afterTrackedCommand(c *Client, cmd *Command, args [][]byte) {
@@ -337,7 +349,7 @@ func (s *Server) afterTrackedCommand(c *Client, cmd *Command, args [][]byte) {
 	if t == nil {
 		return
 	}
-	if cmd.Has(FlagReadonly) {
+	if cmd.Has(FlagReadonly) && !cmd.scriptRO {
 		s.trackRead(c, cmd, args)
 		// The table only grows here: keep it within
 		// tracking-table-max-keys (CONFIG SET and the cron cover a
