@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/peregrinedb/peregrine/internal/resp"
@@ -34,6 +35,7 @@ type Client struct {
 	conn    net.Conn
 	out     io.Writer // conn's writes (rawio.go); nil for in-process clients
 	rd      *resp.Reader
+	raw     *rawReader // the reader under rd for plain sockets (conn.go's serveRaw), else nil
 	w       *resp.Writer
 	addr    string
 	laddr   string
@@ -206,9 +208,20 @@ func (c *Client) stopAsync() {
 	}
 }
 
-// kill closes the client's connection; its goroutine then cleans up.
+// kill ends the client's connection; its goroutine then cleans up and
+// closes it (removeClient). A plain socket is shut down rather than closed:
+// its goroutine may be inside a read session on it (conn.go's serveRaw),
+// and Close would wait for that session to end, possibly behind the caller.
+// The peer sees the connection end at once either way.
 func (c *Client) kill() {
-	if c.killed.CompareAndSwap(false, true) && c.conn != nil {
-		c.conn.Close()
+	if !c.killed.CompareAndSwap(false, true) || c.conn == nil {
+		return
 	}
+	if c.raw == nil {
+		c.conn.Close()
+		return
+	}
+	_ = c.raw.rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
+	// Wake a goroutine parked on a read or a write.
+	_ = c.conn.SetDeadline(time.Unix(1, 0))
 }

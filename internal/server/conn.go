@@ -22,44 +22,135 @@ func (s *Server) serveConn(conn net.Conn, id int64) {
 		return
 	}
 	defer s.removeClient(c)
+	if c.raw != nil {
+		s.serveRaw(c)
+		return
+	}
+	for {
+		switch s.serveLoop(c) {
+		case loopDone:
+			return
+		case loopBlocked:
+			if !s.waitPendingBlock(c) {
+				return
+			}
+		}
+	}
+}
+
+// loopResult says why serveLoop returned.
+type loopResult uint8
+
+const (
+	loopDone    loopResult = iota // the connection is finished
+	loopBlocked                   // a command blocked the client (c.pendingBlock)
+	loopWait                      // raw session: input drained, wait for the poller
+)
+
+// serveRaw runs the loop of a plain socket inside one RawConn read
+// session, so the goroutine waits on the poller after a read that drained
+// the socket instead of trying one more read(2) that would fail with EAGAIN
+// (Redis reads once per readable event; net.Conn's Read would reset the
+// poller's readiness and so must read first). Waiting without the reset is
+// safe: data that arrives after the draining read raises a new edge, which
+// the poller records for this session. Blocking commands leave the session,
+// as their wait reads the socket from another goroutine.
+func (s *Server) serveRaw(c *Client) {
+	var res loopResult
+	loop := func(fd uintptr) bool {
+		c.raw.fd = fd
+		res = s.serveLoop(c)
+		return res != loopWait
+	}
+	for {
+		c.raw.session, c.raw.drained = true, false
+		err := c.raw.rc.Read(loop)
+		c.raw.session = false
+		if err != nil {
+			// The wait failed: a deadline (idle timeout, the cron's
+			// wake-up) or the connection was closed.
+			if !s.fillFailed(c, err) {
+				return
+			}
+			continue
+		}
+		switch res {
+		case loopDone:
+			return
+		case loopBlocked:
+			if !s.waitPendingBlock(c) {
+				return
+			}
+		}
+	}
+}
+
+// waitPendingBlock waits for the client's blocking command to be served,
+// time out or be unblocked; false means the connection is gone.
+func (s *Server) waitPendingBlock(c *Client) bool {
+	st := c.pendingBlock
+	c.pendingBlock = nil
+	return s.waitUnblocked(c, st)
+}
+
+// fillFailed handles a failed read: the cron's wake-up of an idle
+// connection releases its query buffer (true: carry on); anything else
+// ends the connection (false).
+func (s *Server) fillFailed(c *Client, err error) bool {
+	if c.wake.Swap(false) && isTimeout(err) && !s.idleExpired(c) {
+		// The cron woke the idle connection to release its buffer.
+		if err := s.releaseQueryBuffer(c); err != nil {
+			s.connError(c, err)
+			return false
+		}
+		return true
+	}
+	s.connError(c, err)
+	return false
+}
+
+// serveLoop reads, runs and answers commands until the connection ends, a
+// command blocks, or (raw session) the input is drained.
+func (s *Server) serveLoop(c *Client) loopResult {
 	for {
 		args, ok, err := c.rd.Next()
 		if err != nil {
 			s.connError(c, err)
-			return
+			return loopDone
 		}
 		if !ok {
 			if c.w.Len() > 0 {
 				if c.send(c.w.Bytes()) != nil {
-					return
+					return loopDone
 				}
 				c.w.Reset()
 			}
 			if c.killed.Load() {
-				return
+				return loopDone
 			}
 			s.trimQueryBuffer(c)
 			c.storeQbuf()
 			if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub) == 0 {
 				// Idle time counts from the last command, as in Redis.
-				_ = conn.SetReadDeadline(time.UnixMilli(c.lastActive.Load()).Add(time.Duration(t) * time.Second))
+				_ = c.conn.SetReadDeadline(time.UnixMilli(c.lastActive.Load()).Add(time.Duration(t) * time.Second))
 			}
 			// Limits changed by CONFIG SET apply to connected clients too.
 			c.rd.MaxBulk = s.live.maxBulk.Load()
 			c.rd.MaxQuery = s.live.maxQuery.Load()
+			if c.raw != nil && c.raw.drained {
+				c.raw.drained = false
+				return loopWait
+			}
 			before := c.rd.Total
 			err := c.rd.Fill()
-			if err != nil && c.wake.Swap(false) && isTimeout(err) && !s.idleExpired(c) {
-				// The cron woke the idle connection to release its buffer.
-				if err := s.releaseQueryBuffer(c); err != nil {
-					s.connError(c, err)
-					return
-				}
-				continue
+			if err == errWouldBlock {
+				return loopWait
 			}
 			if err != nil {
-				s.connError(c, err)
-				return
+				if !s.fillFailed(c, err) {
+					return loopDone
+				}
+				continue
 			}
 			c.clock = time.Now()
 			s.stats.netInput.Add(c.rd.Total - before)
@@ -68,20 +159,17 @@ func (s *Server) serveConn(conn net.Conn, id int64) {
 			continue
 		}
 		s.execute(c, args)
-		if st := c.pendingBlock; st != nil {
-			c.pendingBlock = nil
-			if !s.waitUnblocked(c, st) {
-				return
-			}
+		if c.pendingBlock != nil {
+			return loopBlocked
 		}
 		if c.flags&clientCloseAfterReply != 0 {
 			_ = c.send(c.w.Bytes())
 			c.w.Reset()
-			return
+			return loopDone
 		}
 		if c.w.Len() > maxWriteBatch {
 			if c.send(c.w.Bytes()) != nil {
-				return
+				return loopDone
 			}
 			c.w.Reset()
 		}
@@ -203,7 +291,9 @@ func (s *Server) newClient(conn net.Conn, id int64) *Client {
 		_ = tc.SetKeepAlive(true)
 	}
 	in, out := newRawIO(conn)
+	raw, _ := in.(*rawReader)
 	c := &Client{
+		raw:       raw,
 		id:        id,
 		srv:       s,
 		conn:      conn,
@@ -260,7 +350,10 @@ func (s *Server) removeClient(c *Client) {
 	delete(s.clients, c.id)
 	s.clientsMu.Unlock()
 	c.stopAsync()
-	c.kill()
+	c.killed.Store(true)
+	if c.conn != nil {
+		c.conn.Close()
+	}
 }
 
 func isLoopback(a net.Addr) bool {

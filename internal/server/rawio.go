@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -24,11 +25,18 @@ import (
 // rawReader reads a connection with raw read(2) calls. It is used by one
 // goroutine at a time (the client's reader).
 type rawReader struct {
-	rc     syscall.RawConn
-	p      []byte
-	n      int
-	errno  syscall.Errno
-	readFn func(fd uintptr) bool // bound once: no closure per read
+	rc syscall.RawConn
+	// Inside serveRaw's read session, Read calls read(2) on fd directly
+	// (the session holds the descriptor) and reports EAGAIN as
+	// errWouldBlock; drained records that the last read left the socket
+	// empty (it returned less than asked).
+	session bool
+	drained bool
+	fd      uintptr
+	p       []byte
+	n       int
+	errno   syscall.Errno
+	readFn  func(fd uintptr) bool // bound once: no closure per read
 }
 
 // rawWriter writes a connection with raw write(2) calls; safe for
@@ -79,10 +87,16 @@ func (r *rawReader) read(fd uintptr) bool {
 	}
 }
 
+// errWouldBlock is Read's answer inside a session when no input is ready.
+var errWouldBlock = errors.New("read would block")
+
 // Read implements io.Reader.
 func (r *rawReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if r.session {
+		return r.readNow(p)
 	}
 	r.p, r.n, r.errno = p, 0, 0
 	err := r.rc.Read(r.readFn)
@@ -97,6 +111,27 @@ func (r *rawReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return r.n, nil
+}
+
+// readNow is one non-blocking read inside the session.
+func (r *rawReader) readNow(p []byte) (int, error) {
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, r.fd, uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+		switch e {
+		case 0:
+			if n == 0 {
+				return 0, io.EOF
+			}
+			r.drained = int(n) < len(p)
+			return int(n), nil
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return 0, errWouldBlock
+		default:
+			return 0, &net.OpError{Op: "read", Net: "tcp", Err: e}
+		}
+	}
 }
 
 func (w *rawWriter) write(fd uintptr) bool {
