@@ -190,9 +190,15 @@ func (s *Server) serveKey(bk blockKey) {
 		if x.stillBlocked {
 			continue
 		}
-		st.cmd.stats.usec += time.Since(now).Microseconds()
+		dur := time.Since(now)
+		st.cmd.stats.usec += dur.Microseconds()
 		if x.failed {
 			st.cmd.stats.failed++
+		}
+		// A served blocking command reaches the slow log now, as itself
+		// (BLPOP, not the LPOP it propagates), as in Redis.
+		if !st.cmd.Has(FlagSkipSlowlog) {
+			s.slowlog.record(c, st.args, now, dur.Microseconds(), s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
 		}
 		s.unblock(c)
 	}
@@ -347,6 +353,7 @@ func clientUnblockCommand(x *Ctx) {
 	st := c.blocked
 	if withError {
 		x.s.countError(errUnblocked)
+		st.cmd.stats.failed++
 		c.w.Error(errUnblocked)
 		x.s.unblock(c)
 	} else {

@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSlowlog(t *testing.T) {
@@ -61,4 +62,44 @@ func TestSlowlog(t *testing.T) {
 	c.do("SLOWLOG", "RESET")
 	c.do("PING")
 	mustInt(t, c.do("SLOWLOG", "LEN"), 0)
+}
+
+// TestSlowlogExecAndBlocked: EXEC is not logged but the commands it ran
+// are, and a blocking command is logged as itself when it is served.
+func TestSlowlogExecAndBlocked(t *testing.T) {
+	s := startTestServer(t)
+	c := dialTest(t, s)
+	c.do("CONFIG", "SET", "slowlog-log-slower-than", "0")
+	mustStr(t, c.do("MULTI"), "OK")
+	c.do("SET", "a", "1")
+	c.do("SLOWLOG", "RESET")
+	c.do("INCR", "a")
+	c.do("EXEC")
+	if got := c.do("SLOWLOG", "GET").elems[0].elems[3].strs(); strings.Join(got, " ") != "INCR a" {
+		t.Fatalf("latest entry after EXEC = %v, want INCR a (EXEC itself is not logged)", got)
+	}
+	b := dialTest(t, s)
+	b.send("BLPOP", "l", "0")
+	for deadline := time.Now().Add(5 * time.Second); infoOf(t, c, "blocked_clients") != "1"; {
+		if time.Now().After(deadline) {
+			t.Fatal("BLPOP never blocked")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.do("SLOWLOG", "RESET")
+	c.do("RPUSH", "l", "x")
+	r, err := b.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.strs(); strings.Join(got, " ") != "l x" {
+		t.Fatalf("BLPOP = %v", got)
+	}
+	var args []string
+	for _, e := range c.do("SLOWLOG", "GET").elems {
+		args = append(args, strings.Join(e.elems[3].strs(), " "))
+	}
+	if strings.Join(args, ",") != "BLPOP l 0,RPUSH l x,SLOWLOG RESET" {
+		t.Fatalf("slow log = %q, want the served BLPOP after the RPUSH that served it", args)
+	}
 }

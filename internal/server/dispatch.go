@@ -145,12 +145,19 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		_ = c.send(c.w.Bytes())
 		c.w.Reset()
 	}
+	// A command that blocked is logged when it is served (serveKey).
+	logSlow := !cmd.Has(FlagSkipSlowlog) && c.blocked == nil
 	if len(s.blk.ready) > 0 && !s.scriptBusy() {
+		// The command is logged before the clients it serves, as in Redis.
+		if logSlow {
+			s.slowlog.record(c, args, start, us, s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+			logSlow = false
+		}
 		s.serveReadyKeys()
 	}
 	s.ks.Unlock()
 
-	if !cmd.Has(FlagSkipSlowlog) {
+	if logSlow {
 		s.slowlog.record(c, args, start, us, s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
 	}
 	if t := s.live.latencyMonitor.Load(); t > 0 && dur.Milliseconds() >= t {

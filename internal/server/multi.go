@@ -159,6 +159,10 @@ func execCommand(x *Ctx) {
 		if len(s.monitors) > 0 && !q.cmd.Has(FlagSkipMonitor|FlagAdmin) {
 			s.feedMonitors(c, q.args, start)
 		}
+		// EXEC itself skips the slow log; the commands it ran are logged.
+		if !q.cmd.Has(FlagSkipSlowlog) {
+			s.slowlog.record(c, q.args, start, dur.Microseconds(), s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+		}
 		s.stats.commands.Add(1)
 	}
 }
