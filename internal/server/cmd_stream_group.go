@@ -245,7 +245,8 @@ func (x *Ctx) readGroup(key []byte, s *types.Stream, g *types.StreamGroup, consu
 		// The consumer's history: its pending entries from id on.
 		var out []types.StreamEntry
 		pel := c.Pending()
-		for i := c.PendingFrom(id); i < len(pel) && (count == 0 || int64(len(out)) < count); i++ {
+		from, _ := id.Next() // IDs above the given one, as Redis reads history
+		for i := c.PendingFrom(from); i < len(pel) && (count == 0 || int64(len(out)) < count); i++ {
 			p := pel[i]
 			f, ok := s.Get(p.ID)
 			if !ok {
