@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 	"github.com/peregrinedb/peregrine/internal/types"
@@ -322,7 +323,7 @@ func xaddCommand(x *Ctx) {
 			id.Seq = last.Seq + 1
 		}
 	default:
-		ms := uint64(x.now)
+		ms := uint64(x.streamNow())
 		if ms > last.Ms {
 			id = types.StreamID{Ms: ms}
 		} else {
@@ -549,11 +550,11 @@ func (x *Ctx) parseXreadBlock(arg []byte) (int64, bool) {
 	if n == 0 {
 		return 0, true
 	}
-	if n > math.MaxInt64-x.now {
+	if n > math.MaxInt64-x.streamNow() {
 		x.Err("ERR timeout is out of range")
 		return 0, false
 	}
-	return x.now + n, true
+	return x.streamNow() + n, true
 }
 
 // xreadDefaultBlockedCount bounds what a blocked XREAD without COUNT gets.
@@ -729,4 +730,15 @@ func xreadCommand(x *Ctx) {
 		return
 	}
 	x.block(keys, keyspace.TypeStream, deadline, nullArrayReply)
+}
+
+// streamNow is the command's clock for stream times (auto IDs, delivery
+// and seen times). Commands replayed from the AOF run with a zero clock
+// (so keys do not expire while loading); stream times then come from the
+// wall clock, as Redis's mstime() does.
+func (x *Ctx) streamNow() int64 {
+	if x.now != 0 {
+		return x.now
+	}
+	return time.Now().UnixMilli()
 }

@@ -162,7 +162,7 @@ func xgroupCreateConsumerCommand(x *Ctx) {
 	if !ok {
 		return
 	}
-	if g.CreateConsumer(string(x.args[4]), x.now) == nil {
+	if g.CreateConsumer(string(x.args[4]), x.streamNow()) == nil {
 		x.w.Int(0)
 		return
 	}
@@ -207,10 +207,10 @@ func xgroupHelpCommand(x *Ctx) {
 // it, reporting a creation as Redis does.
 func (x *Ctx) consumerFor(key []byte, g *types.StreamGroup, name []byte) (*types.StreamConsumer, bool) {
 	if c := g.Consumer(string(name)); c != nil {
-		c.SeenTime = x.now
+		c.SeenTime = x.streamNow()
 		return c, false
 	}
-	c := g.CreateConsumer(string(name), x.now)
+	c := g.CreateConsumer(string(name), x.streamNow())
 	x.changed(key, keyspace.NotifyStream, "xgroup-createconsumer")
 	return c, true
 }
@@ -254,7 +254,7 @@ func (x *Ctx) readGroup(key []byte, s *types.Stream, g *types.StreamGroup, consu
 				continue
 			}
 			out = append(out, types.StreamEntry{ID: p.ID, Fields: append([][]byte{}, f...)})
-			p.DeliveryTime = x.now
+			p.DeliveryTime = x.streamNow()
 			p.DeliveryCount++
 		}
 		return out, true
@@ -275,7 +275,7 @@ func (x *Ctx) readGroup(key []byte, s *types.Stream, g *types.StreamGroup, consu
 			}
 		}
 		if !noack {
-			p := g.AddPending(e.ID, c, x.now, 1)
+			p := g.AddPending(e.ID, c, x.streamNow(), 1)
 			x.propagateXclaim(key, g, groupName, p)
 		}
 	}
@@ -426,7 +426,7 @@ func xpendingCommand(x *Ctx) {
 		if end.Less(p.ID) {
 			break
 		}
-		if minIdle != 0 && x.now-p.DeliveryTime < minIdle {
+		if minIdle != 0 && x.streamNow()-p.DeliveryTime < minIdle {
 			continue
 		}
 		out = append(out, p)
@@ -437,7 +437,7 @@ func xpendingCommand(x *Ctx) {
 		x.w.Array(4)
 		x.w.Bulk(idBulk(p.ID))
 		x.w.BulkString(p.Consumer.Name)
-		x.w.Int(max(x.now-p.DeliveryTime, 0))
+		x.w.Int(max(x.streamNow()-p.DeliveryTime, 0))
 		x.w.Int(int64(p.DeliveryCount))
 	}
 }
@@ -488,7 +488,7 @@ func xclaimCommand(x *Ctx) {
 		}
 		ids = append(ids, id)
 	}
-	now := x.now
+	now := x.streamNow()
 	retry := int64(-1)
 	delivery := int64(-1)
 	force, justID := false, false
@@ -661,14 +661,14 @@ func xautoclaimCommand(x *Ctx) {
 			continue
 		}
 		i++
-		if minIdle > 0 && x.now-p.DeliveryTime < minIdle {
+		if minIdle > 0 && x.streamNow()-p.DeliveryTime < minIdle {
 			continue
 		}
 		if consumer == nil {
 			consumer, _ = x.consumerFor(key, g, x.args[3])
 		}
 		g.SetOwner(p, consumer)
-		p.DeliveryTime = x.now
+		p.DeliveryTime = x.streamNow()
 		if !justID {
 			p.DeliveryCount++
 		}
@@ -794,7 +794,7 @@ func xinfoConsumersCommand(x *Ctx) {
 		x.w.BulkString("pending")
 		x.w.Int(int64(len(c.Pending())))
 		x.w.BulkString("idle")
-		x.w.Int(max(x.now-c.SeenTime, 0))
+		x.w.Int(max(x.streamNow()-c.SeenTime, 0))
 	}
 }
 
