@@ -693,6 +693,9 @@ func xreadCommand(x *Ctx) {
 	}
 	var results []result
 	for i, key := range keys {
+		if x.reblocking && string(key) != string(x.readyKey) {
+			continue // a parked reader is served from the key that became ready
+		}
 		e := x.lookupRead(key)
 		if e == nil {
 			continue
@@ -704,7 +707,13 @@ func xreadCommand(x *Ctx) {
 			}
 			continue
 		}
-		if s.Len() == 0 || !ids[i].Less(s.LastLiveID()) {
+		if x.reblocking {
+			// A parked reader is served once the last generated ID
+			// passes its own, even if those entries are gone again.
+			if !ids[i].Less(s.LastID) {
+				continue
+			}
+		} else if s.Len() == 0 || !ids[i].Less(s.LastLiveID()) {
 			continue
 		}
 		start, _ := ids[i].Next()

@@ -232,7 +232,11 @@ func (x *Ctx) propagateGroupID(key []byte, g *types.StreamGroup, groupName []byt
 func (x *Ctx) readGroup(key []byte, s *types.Stream, g *types.StreamGroup, consumerName []byte, id types.StreamID, newOnly bool, count int64, noack bool) ([]types.StreamEntry, bool) {
 	groupName := []byte(g.Name)
 	if newOnly {
-		if s.Len() == 0 || !g.LastID.Less(s.LastLiveID()) {
+		if x.reblocking {
+			if !g.LastID.Less(s.LastID) {
+				return nil, false
+			}
+		} else if s.Len() == 0 || !g.LastID.Less(s.LastLiveID()) {
 			return nil, false
 		}
 	}
