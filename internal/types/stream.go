@@ -87,17 +87,25 @@ type Stream struct {
 }
 
 // streamNode holds consecutive entries. Each entry in buf is: a flag byte
-// (1 = deleted), uvarint ms delta from base.Ms, uvarint seq, uvarint
-// field count, then each field and value as uvarint length + bytes.
+// (1 = deleted, 2 = same field names as the node's first entry), uvarint
+// ms delta from base.Ms, uvarint seq, then either (flag 2) only the values,
+// or a uvarint field count and each field and value; every string is a
+// uvarint length + bytes. The first entry is always written in full, so
+// it carries the field names later entries share (as Redis's master
+// entry does), even after it is deleted.
 type streamNode struct {
-	base  StreamID // the first entry's ID
-	last  StreamID // the last entry's ID (deleted or not)
-	buf   []byte
-	count int // entries in buf, deleted included
-	live  int
+	base    StreamID // the first entry's ID
+	last    StreamID // the last entry's ID (deleted or not)
+	buf     []byte
+	count   int // entries in buf, deleted included
+	live    int
+	nmaster int // field count of the first entry
 }
 
-const flagDeleted = 1
+const (
+	flagDeleted    = 1
+	flagSameFields = 2
+)
 
 // NewStream returns an empty stream.
 func NewStream() *Stream { return &Stream{} }
@@ -120,22 +128,48 @@ type nodeEntry struct {
 	end    int      // offset after the entry
 }
 
-// decode reads the entry at off; fields are appended to dst (they alias buf).
-func (n *streamNode) decode(off int, dst [][]byte) nodeEntry {
+// masterNames returns the field names of the node's first entry.
+func (n *streamNode) masterNames() [][]byte {
+	e := n.decode(0, make([][]byte, 0, 2*n.nmaster), nil)
+	names := make([][]byte, 0, n.nmaster)
+	for i := 0; i < len(e.fields); i += 2 {
+		names = append(names, e.fields[i])
+	}
+	return names
+}
+
+// decode reads the entry at off; fields are appended to dst (they alias
+// buf). master caches the node's field names across calls (nil pointer:
+// the entry must be a full one).
+func (n *streamNode) decode(off int, dst [][]byte, master *[][]byte) nodeEntry {
 	e := nodeEntry{off: off}
+	flags := n.buf[off]
 	p := off + 1
 	d, k := binary.Uvarint(n.buf[p:])
 	p += k
 	seq, k := binary.Uvarint(n.buf[p:])
 	p += k
 	e.id = StreamID{n.base.Ms + d, seq}
-	nf, k := binary.Uvarint(n.buf[p:])
-	p += k
-	for i := uint64(0); i < 2*nf; i++ {
+	str := func() []byte {
 		l, k := binary.Uvarint(n.buf[p:])
 		p += k
-		dst = append(dst, n.buf[p:p+int(l):p+int(l)])
+		b := n.buf[p : p+int(l) : p+int(l)]
 		p += int(l)
+		return b
+	}
+	if flags&flagSameFields != 0 {
+		if *master == nil {
+			*master = n.masterNames()
+		}
+		for _, name := range *master {
+			dst = append(dst, name, str())
+		}
+	} else {
+		nf, k := binary.Uvarint(n.buf[p:])
+		p += k
+		for i := uint64(0); i < 2*nf; i++ {
+			dst = append(dst, str())
+		}
 	}
 	e.fields = dst
 	e.end = p
@@ -151,25 +185,68 @@ func (n *streamNode) skip(off int) (StreamID, byte, int) {
 	p += k
 	seq, k := binary.Uvarint(n.buf[p:])
 	p += k
-	nf, k := binary.Uvarint(n.buf[p:])
-	p += k
-	for i := uint64(0); i < 2*nf; i++ {
+	strs := uint64(n.nmaster)
+	if flags&flagSameFields == 0 {
+		nf, k := binary.Uvarint(n.buf[p:])
+		p += k
+		strs = 2 * nf
+	}
+	for i := uint64(0); i < strs; i++ {
 		l, k := binary.Uvarint(n.buf[p:])
 		p += k + int(l)
 	}
 	return StreamID{n.base.Ms + d, seq}, flags, p
 }
 
-func appendEntry(b []byte, base, id StreamID, fields [][]byte) []byte {
-	b = append(b, 0)
-	b = binary.AppendUvarint(b, id.Ms-base.Ms)
+// sameNames reports whether fields have the node's master field names.
+func (n *streamNode) sameNames(fields [][]byte) bool {
+	if n.count == 0 || len(fields) != 2*n.nmaster {
+		return false
+	}
+	// Walk the first entry's names without allocating.
+	p := 1
+	_, k := binary.Uvarint(n.buf[p:])
+	p += k
+	_, k = binary.Uvarint(n.buf[p:])
+	p += k
+	_, k = binary.Uvarint(n.buf[p:])
+	p += k
+	for i := 0; i < 2*n.nmaster; i++ {
+		l, k := binary.Uvarint(n.buf[p:])
+		p += k
+		if i%2 == 0 && string(n.buf[p:p+int(l)]) != string(fields[i]) {
+			return false
+		}
+		p += int(l)
+	}
+	return true
+}
+
+// appendEntry adds an entry to the node's buffer.
+func (n *streamNode) appendEntry(id StreamID, fields [][]byte) {
+	b := n.buf
+	same := n.sameNames(fields)
+	if same {
+		b = append(b, flagSameFields)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, id.Ms-n.base.Ms)
 	b = binary.AppendUvarint(b, id.Seq)
-	b = binary.AppendUvarint(b, uint64(len(fields)/2))
-	for _, f := range fields {
+	if !same {
+		b = binary.AppendUvarint(b, uint64(len(fields)/2))
+	}
+	for i, f := range fields {
+		if same && i%2 == 0 {
+			continue
+		}
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}
-	return b
+	if n.count == 0 {
+		n.nmaster = len(fields) / 2
+	}
+	n.buf = b
 }
 
 // NodeLimits bound the size of a node (stream-node-max-bytes and
@@ -187,10 +264,15 @@ func (s *Stream) Append(id StreamID, fields [][]byte, lim NodeLimits) {
 		}
 	}
 	if n == nil {
+		if k := len(s.nodes); k > 0 {
+			// The full node will not grow again: give back its slack.
+			prev := s.nodes[k-1]
+			prev.buf = append(make([]byte, 0, len(prev.buf)), prev.buf...)
+		}
 		n = &streamNode{base: id}
 		s.nodes = append(s.nodes, n)
 	}
-	n.buf = appendEntry(n.buf, n.base, id, fields)
+	n.appendEntry(id, fields)
 	n.last = id
 	n.count++
 	n.live++
@@ -226,8 +308,9 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, field
 			if n.last.Less(start) {
 				continue
 			}
+			var master [][]byte
 			for off := 0; off < len(n.buf); {
-				e := n.decode(off, scratch[:0])
+				e := n.decode(off, scratch[:0], &master)
 				scratch = e.fields
 				off = e.end
 				if n.buf[e.off]&flagDeleted != 0 || e.id.Less(start) {
@@ -257,8 +340,9 @@ func (s *Stream) Range(start, end StreamID, rev bool, fn func(id StreamID, field
 			}
 			off = next
 		}
+		var master [][]byte
 		for j := len(offs) - 1; j >= 0; j-- {
-			e := n.decode(offs[j], scratch[:0])
+			e := n.decode(offs[j], scratch[:0], &master)
 			scratch = e.fields
 			if end.Less(e.id) {
 				continue
@@ -448,8 +532,9 @@ func (s *Stream) Nodes(fn func(entries []StreamEntry)) {
 	var batch []StreamEntry
 	for _, n := range s.nodes {
 		batch = batch[:0]
+		var master [][]byte
 		for off := 0; off < len(n.buf); {
-			e := n.decode(off, nil)
+			e := n.decode(off, nil, &master)
 			off = e.end
 			if n.buf[e.off]&flagDeleted == 0 {
 				batch = append(batch, StreamEntry{ID: e.id, Fields: e.fields})
@@ -470,6 +555,10 @@ type StreamEntry struct {
 // AppendNewNode is Append starting a new node (the RDB loader keeps
 // Redis's node boundaries).
 func (s *Stream) AppendNewNode(id StreamID, fields [][]byte) {
+	if k := len(s.nodes); k > 0 {
+		prev := s.nodes[k-1]
+		prev.buf = append(make([]byte, 0, len(prev.buf)), prev.buf...)
+	}
 	s.nodes = append(s.nodes, &streamNode{base: id})
 	s.Append(id, fields, NodeLimits{})
 }

@@ -91,9 +91,17 @@ func TestStreamModel(t *testing.T) {
 					id.Seq = last.Seq + 1 + uint64(rng.Intn(2))
 				}
 				n := 1 + rng.Intn(4)
+				fixed := rng.Intn(2) == 0 // same names entry after entry: the shared-names form
+				if fixed {
+					n = 2
+				}
 				f := make([][]byte, 0, 2*n)
 				for i := 0; i < n; i++ {
-					f = append(f, []byte(fmt.Sprintf("f%d", rng.Intn(3))), bytes.Repeat([]byte{'v'}, rng.Intn(40)))
+					name := []byte(fmt.Sprintf("f%d", rng.Intn(3)))
+					if fixed {
+						name = []byte(fmt.Sprintf("name%d", i))
+					}
+					f = append(f, name, bytes.Repeat([]byte{'v'}, rng.Intn(40)))
 				}
 				s.Append(id, f, lim)
 				ref.entries = append(ref.entries, StreamEntry{ID: id, Fields: f})
@@ -149,6 +157,22 @@ func TestStreamModel(t *testing.T) {
 				t.Fatalf("seed %d: edges %v %v", seed, s.FirstID(), s.LastLiveID())
 			}
 		}
+	}
+}
+
+func TestStreamSharedFieldNames(t *testing.T) {
+	s := NewStream()
+	for i := 1; i <= 50; i++ {
+		s.Append(StreamID{uint64(i), 0}, [][]byte{[]byte("user"), []byte(fmt.Sprint(i)), []byte("n"), []byte("x")}, NodeLimits{MaxEntries: 100})
+	}
+	s.Delete(StreamID{1, 0}) // the entry holding the names goes; the names stay readable
+	got := collect(s, StreamID{}, MaxStreamID, true, 0)
+	if len(got) != 49 || string(got[48].Fields[0]) != "user" || string(got[48].Fields[1]) != "2" {
+		t.Fatalf("got %d entries, last %q", len(got), got[len(got)-1].Fields)
+	}
+	// Field names are stored once: well under 2 names' worth per entry.
+	if n := len(s.nodes[0].buf); n > 50*12 {
+		t.Fatalf("node of %d bytes for 50 small entries", n)
 	}
 }
 
