@@ -54,7 +54,7 @@ func readValue(r *reader, typ byte, lim *Limits) (keyspace.Entry, error) {
 	case TypeModule, TypeModule2:
 		return keyspace.Entry{}, errors.New("rdb: module values are not supported")
 	case TypeStreamListpacks, TypeStreamListpack2, TypeStreamListpack3:
-		return keyspace.Entry{}, errors.New("rdb: stream values are not supported yet")
+		return readStream(r, typ)
 	}
 	return keyspace.Entry{}, fmt.Errorf("rdb: unknown value type %d at offset %d", typ, r.Offset()-1)
 }

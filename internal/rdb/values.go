@@ -50,6 +50,8 @@ func valueType(e *keyspace.Entry) (byte, bool) {
 			return TypeHashListpack, true
 		}
 		return TypeHash, true
+	case keyspace.TypeStream:
+		return TypeStreamListpack2, true
 	}
 	return 0, false
 }
@@ -67,6 +69,8 @@ func appendValueBody(b []byte, e *keyspace.Entry, o *WriteOptions) []byte {
 		return appendZSet(b, e.Obj.(*types.ZSet), o)
 	case keyspace.TypeHash:
 		return appendHash(b, e.Obj.(*types.Hash), o)
+	case keyspace.TypeStream:
+		return appendStream(b, e.Obj.(*types.Stream), o)
 	}
 	return b
 }

@@ -880,6 +880,11 @@ func (d *baseDumper) key(db int, key []byte, e *keyspace.Entry, afterDel bool) {
 			return true
 		})
 		d.batch("ZADD", key, items, 2)
+	case keyspace.TypeStream:
+		if !afterDel {
+			d.b = aof.AppendCommand(d.b, []byte("DEL"), key) // XADD is not idempotent either
+		}
+		d.stream(key, streamOf(e))
 	case keyspace.TypeHash:
 		h := e.Obj.(*types.Hash)
 		fields, values := h.Pairs()

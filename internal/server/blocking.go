@@ -174,6 +174,10 @@ func (s *Server) serveKey(bk blockKey) {
 		now := time.Now()
 		e := db.Lookup(key, now.UnixMilli())
 		if e == nil || e.Type != st.typ {
+			if st.typ == keyspace.TypeStream {
+				s.unblockDeletedStreamReader(c) // XREADGROUP fails; XREAD waits on
+				continue
+			}
 			return // Redis 7.0 leaves waiters parked when the key has another type
 		}
 		x := Ctx{s: s, c: c, cmd: st.cmd, args: st.args, w: c.w, db: s.ks.DB(st.db),

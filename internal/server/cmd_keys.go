@@ -554,7 +554,7 @@ func (s *Server) replyHelp(x *Ctx, cmd string, lines ...string) {
 		x.w.Simple(l)
 	}
 	x.w.Simple("HELP")
-	x.w.Simple("    Print this help.")
+	x.w.Simple("    Prints this help.") // sic, as Redis 7.0 words it
 }
 
 // migrateArgs is the parsed form of MIGRATE host port key|"" db timeout

@@ -120,6 +120,7 @@ func flushdbCommand(x *Ctx) {
 	x.s.touchAllWatched(x.db.ID, x.db, nil, x.now)
 	x.s.trackingFlush()
 	x.s.ks.Dirty += int64(x.db.Flush())
+	x.s.signalAllBlocked(x.db.ID) // XREADGROUP waiters fail (their group is gone)
 	x.w.OK()
 }
 
@@ -132,6 +133,9 @@ func flushallCommand(x *Ctx) {
 	}
 	x.s.trackingFlush()
 	x.s.ks.Dirty += int64(x.s.ks.FlushAll())
+	for i := 0; i < x.s.ks.Count(); i++ {
+		x.s.signalAllBlocked(i) // XREADGROUP waiters fail (their group is gone)
+	}
 	x.s.flushallPersistence()
 	x.s.ks.Dirty++
 	x.w.OK()

@@ -67,7 +67,15 @@ type propagation struct {
 // ctxProp are a handler's instructions about its own propagation.
 type ctxProp struct {
 	as [][]byte // propagate this instead of the command's argv
+	// ops, when set, are propagated instead of the command, one
+	// operation each (XREADGROUP propagates an XCLAIM per entry, as
+	// Redis's alsoPropagate does).
+	ops [][][]byte
 }
+
+// alsoPropagate adds an operation the current command propagates
+// instead of itself.
+func (x *Ctx) alsoPropagate(argv ...[]byte) { x.prop.ops = append(x.prop.ops, copyArgv(argv)) }
 
 // propagateAs makes the current command propagate as argv (for example
 // BLPOP served at once propagates as LPOP key).
@@ -95,7 +103,13 @@ func (s *Server) propExit(x *Ctx, m propMark) {
 	}
 	if s.propagating() {
 		if argv, target := propagationOf(x, dirty); target != 0 {
-			s.prop.pending = append(s.prop.pending, propOp{db: x.db.ID, argv: copyArgv(argv), target: target})
+			if x.prop.ops != nil {
+				for _, op := range x.prop.ops {
+					s.prop.pending = append(s.prop.pending, propOp{db: x.db.ID, argv: op, target: target})
+				}
+			} else {
+				s.prop.pending = append(s.prop.pending, propOp{db: x.db.ID, argv: copyArgv(argv), target: target})
+			}
 		}
 	}
 	if s.prop.depth == 0 && len(s.prop.pending) > 0 {
