@@ -30,11 +30,15 @@ func (db *DB) Keyspace() *Keyspace { return db.ks }
 func (db *DB) Peek(key []byte) *Entry { return db.dict.GetBytes(key) }
 
 // Lookup returns the live entry of key, deleting it first if it has expired
-// at now (ms), and records the access for LRU. It does not count hits or misses.
+// at now (ms), and records the access for LRU or LFU. It does not count hits or misses.
 func (db *DB) Lookup(key []byte, now int64) *Entry {
 	e := db.LookupNoTouch(key, now)
 	if e != nil {
-		e.Access = uint32(now / 1000)
+		if db.ks.lfu.on {
+			db.ks.Touch(e, now)
+		} else {
+			e.Access = LRUClock(now)
+		}
 	}
 	return e
 }
@@ -86,11 +90,21 @@ func (db *DB) remove(key []byte) bool {
 }
 
 // Set stores e under key, replacing any previous value (and its TTL unless
-// e carries one). It does not report the change: callers call Changed.
+// e carries one). In LFU mode a replaced value passes its access counter on
+// to the new one, as Redis's overwrite does. It does not report the
+// change: callers call Changed.
 func (db *DB) Set(key []byte, e Entry) *Entry {
 	p, added := db.dict.RefBytes(key)
-	if !added && db.ks.snap != nil {
-		db.ks.snap.preserve(db, string(key), p)
+	if !added {
+		if db.ks.snap != nil {
+			db.ks.snap.preserve(db, string(key), p)
+		}
+		if db.ks.lfu.on {
+			// Redis looks the key up for writing (an access) before
+			// overwriting it.
+			// The new value's field holds the current minutes (NewAccess).
+			e.Access = db.ks.lfuIncr(p.Access, e.Access>>8&0xffff)
+		}
 	}
 	if p.Expire != 0 && e.Expire == 0 {
 		db.expires.DeleteBytes(key)

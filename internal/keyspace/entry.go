@@ -43,7 +43,7 @@ type Entry struct {
 	Str    []byte
 	Obj    any
 	Expire int64  // absolute unix time in ms; 0 means no TTL
-	Access uint32 // LRU clock (seconds) of the last access
+	Access uint32 // LRU clock or LFU counter and time, 24 bits (lfu.go)
 	Type   Type
 	Enc    uint8
 	// gen is the snapshot generation that has this entry's value: a

@@ -56,6 +56,8 @@ type Keyspace struct {
 	// entries are stamped with (see snapshot.go).
 	snap *Snapshot
 	gen  uint8
+	// lfu is the access-tracking mode (lfu.go).
+	lfu lfuConfig
 }
 
 // New returns a keyspace with n empty databases.

@@ -127,13 +127,13 @@ func writeFile(t testing.TB, entries map[string]keyspace.Entry, compress, checks
 	sortStrings(keys) // a deterministic file, for fuzz seeds
 	for _, k := range keys {
 		e := entries[k]
-		if err := w.Key([]byte(k), &e, -1); err != nil {
+		if err := w.Key([]byte(k), &e, -1, -1); err != nil {
 			t.Fatal(err)
 		}
 	}
 	w.SelectDB(5, 1, 0)
 	one := keyspace.Entry{Type: keyspace.TypeString, Str: []byte("in db 5")}
-	_ = w.Key([]byte("k5"), &one, -1)
+	_ = w.Key([]byte("k5"), &one, -1, -1)
 	if err := w.Finish(); err != nil {
 		t.Fatal(err)
 	}

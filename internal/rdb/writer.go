@@ -67,21 +67,23 @@ func (w *Writer) SelectDB(db, keys, expires int) {
 	w.buf = AppendLen(w.buf, uint64(expires))
 }
 
-// Key writes one key with its expiry (and LRU idle time when idle >= 0).
-func (w *Writer) Key(key []byte, e *keyspace.Entry, idle int64) error {
-	w.buf = AppendKey(w.buf, key, e, idle, &w.Options)
+// Key writes one key with its expiry, its LRU idle time in seconds when
+// idle >= 0 and its LFU counter when freq >= 0.
+func (w *Writer) Key(key []byte, e *keyspace.Entry, idle int64, freq int) error {
+	w.buf = AppendKey(w.buf, key, e, idle, freq, &w.Options)
 	return nil
 }
 
 // KeyString is Key for a key held as a string (the keyspace's table keys),
 // without copying it.
-func (w *Writer) KeyString(key string, e *keyspace.Entry, idle int64) {
-	w.buf = AppendKey(w.buf, unsafe.Slice(unsafe.StringData(key), len(key)), e, idle, &w.Options) // read only
+func (w *Writer) KeyString(key string, e *keyspace.Entry, idle int64, freq int) {
+	w.buf = AppendKey(w.buf, unsafe.Slice(unsafe.StringData(key), len(key)), e, idle, freq, &w.Options) // read only
 }
 
-// AppendKey appends a key record (expiry, idle time, type, key, value) to b.
-// Values of types the format cannot hold are skipped with nothing written.
-func AppendKey(b []byte, key []byte, e *keyspace.Entry, idle int64, o *WriteOptions) []byte {
+// AppendKey appends a key record (expiry, idle time, access counter, type,
+// key, value) to b; idle or freq < 0 leaves its opcode out. Values of types
+// the format cannot hold are skipped with nothing written.
+func AppendKey(b []byte, key []byte, e *keyspace.Entry, idle int64, freq int, o *WriteOptions) []byte {
 	typ, ok := valueType(e)
 	if !ok {
 		return b
@@ -93,6 +95,9 @@ func AppendKey(b []byte, key []byte, e *keyspace.Entry, idle int64, o *WriteOpti
 	if idle >= 0 {
 		b = append(b, opIdle)
 		b = AppendLen(b, uint64(idle))
+	}
+	if freq >= 0 {
+		b = append(b, opFreq, byte(freq))
 	}
 	b = append(b, typ)
 	b = AppendString(b, key, o.Compress)

@@ -55,7 +55,7 @@ func (x *Ctx) bitmapForWrite(key []byte, maxBit uint64) (e *keyspace.Entry, grow
 	}
 	need := int(maxBit>>3) + 1
 	if e == nil {
-		e = x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: make([]byte, need), Enc: keyspace.EncRaw, Access: uint32(x.now / 1000)})
+		e = x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: make([]byte, need), Enc: keyspace.EncRaw, Access: x.newAccess()})
 		return e, true, true
 	}
 	e.Enc = keyspace.EncRaw
@@ -325,8 +325,8 @@ func bitopCommand(x *Ctx) {
 			xorBytes(res, s)
 		}
 	}
-	x.lookupWrite(dest) // expire a stale destination first, as overwriting a key does
-	x.db.Set(dest, keyspace.Entry{Type: keyspace.TypeString, Str: res, Enc: keyspace.EncRaw, Access: uint32(x.now / 1000)})
+	x.db.LookupNoTouch(dest, x.now) // expire a stale destination first (Set counts the access)
+	x.db.Set(dest, keyspace.Entry{Type: keyspace.TypeString, Str: res, Enc: keyspace.EncRaw, Access: x.newAccess()})
 	x.changed(dest, keyspace.NotifyString, "set")
 	x.w.Int(int64(maxLen))
 }

@@ -286,9 +286,11 @@ func serializedLength(e *keyspace.Entry) int {
 	return 0
 }
 
-// refcount is what OBJECT REFCOUNT reports (shared small integers).
-func refcount(e *keyspace.Entry) int64 {
-	if e.Type == keyspace.TypeString && e.Enc == keyspace.EncInt {
+// refcount is what OBJECT REFCOUNT reports: Redis shares the objects of
+// small integers, except under maxmemory with an LRU or LFU policy, where
+// each value needs its own access field.
+func refcount(s *Server, e *keyspace.Entry) int64 {
+	if e.Type == keyspace.TypeString && e.Enc == keyspace.EncInt && !s.unsharedIntegers() {
 		if n, _ := parseInt(e.Str); n >= 0 && n < 10000 {
 			return 2147483647
 		}
@@ -302,12 +304,11 @@ func debugObject(x *Ctx) {
 		x.Err(errNoSuchKey)
 		return
 	}
-	idle := x.now/1000 - int64(e.Access)
-	if idle < 0 {
-		idle = 0
-	}
+	// As in Redis, the access field is shown raw and read as an LRU clock
+	// whatever the policy.
+	idle := keyspace.LRUIdle(e.Access, x.now) / 1000
 	s := fmt.Sprintf("Value at:%p refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
-		e, refcount(e), encodingName(e), serializedLength(e), int64(e.Access)&(1<<24-1), idle)
+		e, refcount(x.s, e), encodingName(e), serializedLength(e), e.Access&keyspace.LRUClockMax, idle)
 	if di, ok := e.Obj.(debugObjectInfo); ok {
 		if extra := di.DebugInfo(); extra != "" {
 			s += " " + extra
@@ -511,7 +512,7 @@ func debugPopulate(x *Ctx) {
 			val = v
 		}
 		x.db.Add(key, keyspace.Entry{Type: keyspace.TypeString, Str: val,
-			Enc: keyspace.StringEncoding(val), Access: uint32(x.now / 1000)})
+			Enc: keyspace.StringEncoding(val), Access: x.newAccess()})
 		x.db.Changed(key, 0, "")
 	}
 	x.s.ks.Dirty = dirty

@@ -442,6 +442,7 @@ func copyCommand(x *Ctx) {
 		dst.Changed(dstKey, keyspace.NotifyGeneric, "del")
 	}
 	cp := *e
+	cp.Access = x.newAccess() // a new object, as Redis's copy makes
 	cp.Str = append([]byte(nil), e.Str...)
 	cp.Obj = copyObject(e.Obj)
 	dst.Set(dstKey, cp)
@@ -492,13 +493,7 @@ func encodingName(e *keyspace.Entry) string {
 
 func objectRefcountCommand(x *Ctx) {
 	if e := x.objectEntry(); e != nil {
-		if e.Type == keyspace.TypeString && e.Enc == keyspace.EncInt {
-			if n, _ := parseInt(e.Str); n >= 0 && n < 10000 {
-				x.w.Int(2147483647) // Redis shares small integers (OBJ_SHARED_REFCOUNT)
-				return
-			}
-		}
-		x.w.Int(1)
+		x.w.Int(refcount(x.s, e))
 	}
 }
 
@@ -508,11 +503,7 @@ func objectIdletimeCommand(x *Ctx) {
 			x.Err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 			return
 		}
-		idle := x.now/1000 - int64(e.Access)
-		if idle < 0 {
-			idle = 0
-		}
-		x.w.Int(idle)
+		x.w.Int(keyspace.LRUIdle(e.Access, x.now) / 1000)
 	}
 }
 
@@ -522,15 +513,13 @@ func objectFreqCommand(x *Ctx) {
 			x.Err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
 			return
 		}
-		x.w.Int(0)
+		// The counter as decayed to now; the entry is left as it is.
+		x.w.Int(int64(x.db.Keyspace().LFUCounter(e.Access, x.now)))
 	}
 }
 
 // lfuPolicy reports whether maxmemory-policy is an LFU policy.
-func (s *Server) lfuPolicy() bool {
-	p := s.cfg.String("maxmemory-policy")
-	return p == "allkeys-lfu" || p == "volatile-lfu"
-}
+func (s *Server) lfuPolicy() bool { return s.ks.LFU() }
 
 func objectHelpCommand(x *Ctx) {
 	x.s.replyHelp(x, "OBJECT",

@@ -75,8 +75,8 @@ func dumpCommand(x *Ctx) {
 }
 
 // restoreCommand implements RESTORE key ttl payload [REPLACE] [ABSTTL]
-// [IDLETIME seconds] [FREQ frequency]. FREQ is validated and ignored:
-// access frequencies are not tracked (see docs/compatibility.md).
+// [IDLETIME seconds] [FREQ frequency]. IDLETIME applies under an LRU
+// policy and FREQ under an LFU one; each is ignored otherwise, as in Redis.
 func restoreCommand(x *Ctx) {
 	var replace, absttl bool
 	idle, freq := int64(-1), int64(-1)
@@ -157,11 +157,8 @@ func restoreCommand(x *Ctx) {
 		return
 	}
 	e.Expire = ttl
-	e.Access = uint32(x.now / 1000)
-	if idle > 0 && int64(e.Access) > idle {
-		e.Access -= uint32(idle)
-	}
-	x.db.Set(key, e)
+	e.Access = x.newAccess()
+	x.db.Keyspace().SetAccessRestored(x.db.Set(key, e), freq, idle, x.now)
 	x.changed(key, keyspace.NotifyGeneric, "restore")
 	x.w.OK()
 }

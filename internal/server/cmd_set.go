@@ -414,7 +414,7 @@ func (x *Ctx) setOpStore(op int, event string) {
 		x.w.Int(0)
 		return
 	}
-	x.db.Set(dst, keyspace.Entry{Type: keyspace.TypeSet, Obj: res, Access: uint32(x.now / 1000)})
+	x.db.Set(dst, keyspace.Entry{Type: keyspace.TypeSet, Obj: res, Access: x.newAccess()})
 	x.changed(dst, keyspace.NotifySet, event)
 	x.w.Int(int64(res.Len()))
 }

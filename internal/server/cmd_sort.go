@@ -215,7 +215,7 @@ func (x *Ctx) sortGeneric(readonly bool) {
 		for _, v := range out {
 			l.PushRight(v)
 		}
-		x.db.Set(storeKey, keyspace.Entry{Type: keyspace.TypeList, Obj: l, Access: uint32(x.now / 1000)})
+		x.db.Set(storeKey, keyspace.Entry{Type: keyspace.TypeList, Obj: l, Access: x.newAccess()})
 		x.changed(storeKey, keyspace.NotifyList, "sortstore")
 	} else if x.db.Delete(storeKey) {
 		x.changed(storeKey, keyspace.NotifyGeneric, "del")

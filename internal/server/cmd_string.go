@@ -56,10 +56,9 @@ func (x *Ctx) stringValue(key []byte, read bool) (*keyspace.Entry, bool) {
 // existing entry is overwritten in place (one lookup, no key allocation),
 // reusing its buffer when the sizes are close.
 func (x *Ctx) setString(key, val []byte, expire int64, keepTTL bool) {
-	access := uint32(x.now / 1000)
 	e := x.db.Lookup(key, x.now)
 	if e == nil {
-		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: append([]byte(nil), val...), Enc: keyspace.StringEncoding(val), Expire: expire, Access: access})
+		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: append([]byte(nil), val...), Enc: keyspace.StringEncoding(val), Expire: expire, Access: x.newAccess()})
 		return
 	}
 	switch {
@@ -74,7 +73,9 @@ func (x *Ctx) setString(key, val []byte, expire int64, keepTTL bool) {
 	} else {
 		e.Str = append([]byte(nil), val...)
 	}
-	e.Type, e.Obj, e.Enc, e.Access = keyspace.TypeString, nil, keyspace.StringEncoding(val), access
+	// The lookup recorded the access: the LRU clock, or the LFU counter the
+	// overwritten value passes on as Redis does.
+	e.Type, e.Obj, e.Enc = keyspace.TypeString, nil, keyspace.StringEncoding(val)
 }
 
 // replyStringValue looks key up for reading and replies its value, or null
@@ -413,7 +414,7 @@ func (x *Ctx) incrDecr(by int64) {
 		e.Str = append(e.Str[:0], val...)
 		e.Enc = keyspace.EncInt
 	} else {
-		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: append([]byte(nil), val...), Enc: keyspace.EncInt})
+		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: append([]byte(nil), val...), Enc: keyspace.EncInt, Access: x.newAccess()})
 	}
 	x.changed(key, keyspace.NotifyString, incrEvent(by, x.cmd.Name))
 	x.w.Int(cur)
@@ -540,7 +541,7 @@ func setrangeCommand(x *Ctx) {
 		}
 		b := make([]byte, off+int64(len(val)))
 		copy(b[off:], val)
-		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: b, Enc: keyspace.EncRaw})
+		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: b, Enc: keyspace.EncRaw, Access: x.newAccess()})
 		x.changed(key, keyspace.NotifyString, "setrange")
 		x.w.Int(int64(len(b)))
 		return

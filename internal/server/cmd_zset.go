@@ -665,7 +665,7 @@ func (x *Ctx) storeZset(dst []byte, members []string, scores []float64, event st
 	for i, m := range members {
 		z.Add([]byte(m), scores[i], maxN, maxV)
 	}
-	x.db.Set(dst, keyspace.Entry{Type: keyspace.TypeZSet, Obj: z, Access: uint32(x.now / 1000)})
+	x.db.Set(dst, keyspace.Entry{Type: keyspace.TypeZSet, Obj: z, Access: x.newAccess()})
 	x.changed(dst, keyspace.NotifyZSet, event)
 }
 

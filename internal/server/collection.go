@@ -37,7 +37,7 @@ func (x *Ctx) lookupTypeWrite(key []byte, t keyspace.Type) (*keyspace.Entry, boo
 // addCollection stores a new collection value under key, which the caller
 // knows is absent (or is replacing), and returns the stored entry.
 func (x *Ctx) addCollection(key []byte, t keyspace.Type, obj any) *keyspace.Entry {
-	return x.db.Set(key, keyspace.Entry{Type: t, Obj: obj, Access: uint32(x.now / 1000)})
+	return x.db.Set(key, keyspace.Entry{Type: t, Obj: obj, Access: x.newAccess()})
 }
 
 // deleteIfEmpty removes key when its collection has no elements left (a key

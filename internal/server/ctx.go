@@ -69,3 +69,7 @@ func (x *Ctx) lookupWrite(key []byte) *keyspace.Entry { return x.db.Lookup(key, 
 
 // changed reports a write to key.
 func (x *Ctx) changed(key []byte, class int, event string) { x.db.Changed(key, class, event) }
+
+// newAccess is the access field of a value created by this command (the
+// LRU clock, or a fresh LFU counter).
+func (x *Ctx) newAccess() uint32 { return x.db.Keyspace().NewAccess(x.now) }

@@ -19,6 +19,7 @@ type evictState struct {
 	gcCycles uint64
 	freed    int64
 	samples  []metrics.Sample
+	pool     evictPool // candidates kept between evictions (evict_pool.go)
 }
 
 // usedMemory is the memory figure maxmemory is compared with.
@@ -53,18 +54,21 @@ func (s *Server) performEvictions(now int64) bool {
 	}
 	allKeys := policy[:3] == "all"
 	samples := int(s.cfg.Int("maxmemory-samples"))
+	random := policy == "allkeys-random" || policy == "volatile-random"
 	for used > limit {
 		var bestDB *keyspace.DB
 		var bestKey string
-		var bestScore int64
-		for i := 0; i < s.ks.Count(); i++ {
-			db := s.ks.DB(i)
-			db.SampleForEviction(samples, allKeys, func(k string, e *keyspace.Entry) {
-				score := evictionScore(policy, e, now)
-				if bestDB == nil || score > bestScore {
-					bestDB, bestKey, bestScore = db, k, score
-				}
-			})
+		if random {
+			for i := 0; i < s.ks.Count() && bestDB == nil; i++ {
+				db := s.ks.DB(i)
+				db.SampleForEviction(1, allKeys, func(k string, _ *keyspace.Entry) {
+					if bestDB == nil {
+						bestDB, bestKey = db, k
+					}
+				})
+			}
+		} else {
+			bestDB, bestKey, _ = s.pickEvictionVictim(policy, samples, now)
 		}
 		if bestDB == nil {
 			return false
@@ -77,18 +81,6 @@ func (s *Server) performEvictions(now int64) bool {
 		used -= size
 	}
 	return true
-}
-
-// evictionScore ranks a candidate: the higher, the better to evict.
-func evictionScore(policy string, e *keyspace.Entry, now int64) int64 {
-	switch policy {
-	case "volatile-ttl":
-		return -e.Expire // the soonest to expire first
-	case "allkeys-random", "volatile-random":
-		return 0 // the first sampled
-	}
-	// LRU, and LFU approximated by recency until frequencies are kept.
-	return now/1000 - int64(e.Access)
 }
 
 // applyMemoryLimit derives the Go runtime's soft memory limit from maxmemory.

@@ -110,10 +110,8 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 				}
 				db.Delete(key)
 			}
-			e.Access = uint32(now / 1000)
-			if idle > 0 && int64(e.Access) > idle {
-				e.Access -= uint32(idle)
-			}
+			e.Access = s.ks.NewAccess(now)
+			s.ks.SetAccessRestored(&e, int64(freq), idle, now)
 			db.AddLoaded(key, e)
 			loaded++
 			if loadDelay > 0 {

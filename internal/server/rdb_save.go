@@ -52,6 +52,7 @@ func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
 	w := rdb.NewWriter(dst, s.cfg.Bool("rdbchecksum"), s.rdbWriteOptions())
 	s.writeRDBHeader(w, aofBase)
 	delay := time.Duration(s.cfg.Int("rdb-key-save-delay")) * time.Microsecond // test knob
+	access, now := s.accessSaver(), nowMs()
 	for i := 0; i < s.ks.Count(); i++ {
 		db := s.ks.DB(i)
 		if db.Len() == 0 {
@@ -60,7 +61,8 @@ func (s *Server) writeSnapshotLocked(dst io.Writer, aofBase bool) error {
 		w.SelectDB(i, db.Len(), db.ExpiresLen())
 		var err error
 		db.Range(func(k string, e *keyspace.Entry) bool {
-			w.KeyString(k, e, -1)
+			idle, freq := access(e, now)
+			w.KeyString(k, e, idle, freq)
 			if delay > 0 {
 				time.Sleep(delay)
 			}
@@ -83,6 +85,9 @@ type snapshotRun struct {
 	opts rdb.WriteOptions
 	snap *keyspace.Snapshot
 	side [][]byte // records preserved by writers, per database (lock)
+	// access gives a key's idle time or counter under the policy at the
+	// start (accessSaver).
+	access func(e *keyspace.Entry, now int64) (idle int64, freq int)
 }
 
 // errSnapshotRunning refuses a second concurrent snapshot.
@@ -96,10 +101,11 @@ func (s *Server) beginSnapshotLocked(aofBase bool) (*snapshotRun, error) {
 	if s.ks.Snapshotting() {
 		return nil, errSnapshotRunning
 	}
-	run := &snapshotRun{opts: s.rdbWriteOptions(), side: make([][]byte, s.ks.Count())}
+	run := &snapshotRun{opts: s.rdbWriteOptions(), side: make([][]byte, s.ks.Count()), access: s.accessSaver()}
 	run.w = rdb.NewWriter(nil, s.cfg.Bool("rdbchecksum"), run.opts)
 	run.snap = s.ks.BeginSnapshot(func(db int, key string, e *keyspace.Entry) {
-		run.side[db] = rdb.AppendKey(run.side[db], []byte(key), e, -1, &run.opts)
+		idle, freq := run.access(e, nowMs())
+		run.side[db] = rdb.AppendKey(run.side[db], []byte(key), e, idle, freq, &run.opts)
 	})
 	s.writeRDBHeader(run.w, aofBase)
 	return run, nil
@@ -141,8 +147,10 @@ func (s *Server) finishSnapshot(run *snapshotRun, dst io.Writer, progress func(k
 				step = 1
 			}
 			before := keys
+			now := nowMs()
 			cursor = snap.Walk(i, cursor, step, func(k string, e *keyspace.Entry) {
-				w.KeyString(k, e, -1)
+				idle, freq := run.access(e, now)
+				w.KeyString(k, e, idle, freq)
 				keys++
 			})
 			if len(side[i]) > 0 {

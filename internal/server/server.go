@@ -188,6 +188,8 @@ func New(opts Options) (*Server, error) {
 	s.latency.init()
 	s.loadLiveConfig()
 	s.registerConfigHooks()
+	s.applyAccessMode()
+	s.registerAccessModeHooks()
 	if opts.OwnsProcess {
 		applyMemoryLimit(cfg.Uint("maxmemory"))
 	}
