@@ -206,8 +206,13 @@ func (t commandTable) rename(renames map[string]string) error {
 // lookup finds a command by name, case-insensitively, without allocating for
 // names already lower case.
 func (t commandTable) lookup(name []byte) *Command {
-	if c, ok := t[string(name)]; ok {
-		return c
+	// Names arrive in lower case (most clients) or upper case (scripts'
+	// redis.call('GET', ...), redis-cli users): a leading capital skips
+	// the lookup that would miss.
+	if len(name) > 0 && (name[0] < 'A' || name[0] > 'Z') {
+		if c, ok := t[string(name)]; ok {
+			return c
+		}
 	}
 	var tmp [32]byte
 	if len(name) > len(tmp) {
