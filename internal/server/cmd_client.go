@@ -230,7 +230,11 @@ func (s *Server) sortedClients() []*Client {
 	s.clientsMu.Lock()
 	out := make([]*Client, 0, len(s.clients))
 	for _, c := range s.clients {
-		out = append(out, c)
+		// A killed client is gone for Redis at once; its goroutine may
+		// not have removed it yet.
+		if !c.killed.Load() {
+			out = append(out, c)
+		}
 	}
 	s.clientsMu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
