@@ -142,6 +142,14 @@ func (z *ZSet) Update(member []byte, old, new float64) {
 	if old == new {
 		return
 	}
+	if z.sl != nil {
+		// Move the node in place (no reallocation, no dict churn); the
+		// dict lookup hits the node the caller's Score just read.
+		p := z.dict.GetBytes(member)
+		z.sl.updateScore(old, z.dict.Key(p), new)
+		*p = new
+		return
+	}
 	m := string(member)
 	z.removeScored(m, old)
 	z.insert(m, new)

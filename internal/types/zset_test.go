@@ -20,6 +20,12 @@ func TestZSetMatchesModel(t *testing.T) {
 			switch r.IntN(4) {
 			case 0, 1:
 				s := float64(r.IntN(50))
+				if old, had := model[m]; had && r.IntN(2) == 0 {
+					// The path ZADD takes for an existing member.
+					z.Update([]byte(m), old, s)
+					model[m] = s
+					continue
+				}
 				_, had := model[m]
 				if added := z.Add([]byte(m), s, maxEntries, 64); added == had {
 					t.Fatalf("Add(%s) added=%v, model had=%v", m, added, had)
