@@ -173,7 +173,7 @@ func readStreamNode(s *types.Stream, key, lp []byte) error {
 		return err
 	}
 	nm, err := intAt()
-	if err != nil || nm < 0 {
+	if err != nil || nm < 0 || nm > int64(len(strs)-p) {
 		return errStreamCorrupt
 	}
 	masterFields := make([][]byte, nm)
@@ -212,7 +212,7 @@ func readStreamNode(s *types.Stream, key, lp []byte) error {
 			}
 		} else {
 			nf, err := intAt()
-			if err != nil || nf < 0 {
+			if err != nil || nf < 0 || 2*nf > int64(len(strs)-p) {
 				return errStreamCorrupt
 			}
 			fields = make([][]byte, 0, 2*nf)
@@ -300,6 +300,9 @@ func readStream(r *reader, typ byte) (keyspace.Entry, error) {
 	}
 	if s.LastID, err = readStreamIDLens(r); err != nil {
 		return keyspace.Entry{}, err
+	}
+	if s.Len() > 0 && s.LastID.Less(s.LastLiveID()) {
+		return keyspace.Entry{}, errors.New("rdb: stream last ID below its last entry")
 	}
 	if typ >= TypeStreamListpack2 {
 		if _, err := readStreamIDLens(r); err != nil { // first ID: derived from the entries

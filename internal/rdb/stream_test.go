@@ -79,3 +79,21 @@ func TestEmptyStreamLoads(t *testing.T) {
 		t.Fatal("empty stream metadata lost")
 	}
 }
+
+func FuzzParseStreamPayload(f *testing.F) {
+	s := types.NewStream()
+	for i := 1; i <= 30; i++ {
+		s.Append(types.StreamID{Ms: uint64(i)}, [][]byte{[]byte("a"), []byte(fmt.Sprint(i)), []byte("b"), []byte("x")}, types.NodeLimits{MaxEntries: 10})
+	}
+	g := s.CreateGroup("g", types.StreamID{Ms: 3}, 3)
+	g.AddPending(types.StreamID{Ms: 2}, g.CreateConsumer("c", 5), 6, 1)
+	for _, compress := range []bool{false, true} {
+		p, _ := Payload(&keyspace.Entry{Type: keyspace.TypeStream, Obj: s}, &WriteOptions{Compress: compress})
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if VerifyPayload(p, true) {
+			_, _ = ParsePayload(p, &Limits{})
+		}
+	})
+}

@@ -407,7 +407,8 @@ func xlenCommand(x *Ctx) {
 // replyStreamEntry writes [id, [field, value, ...]].
 func (x *Ctx) replyStreamEntry(id types.StreamID, fields [][]byte) {
 	x.w.Array(2)
-	x.w.Bulk(id.Append(x.idScratch()))
+	var buf [48]byte
+	x.w.Bulk(id.Append(buf[:0]))
 	if fields == nil { // a pending entry deleted from the stream
 		x.w.NullArray()
 		return
@@ -418,8 +419,21 @@ func (x *Ctx) replyStreamEntry(id types.StreamID, fields [][]byte) {
 	}
 }
 
-// idScratch is a small buffer for formatting IDs (the writer copies).
-func (x *Ctx) idScratch() []byte { return make([]byte, 0, 48) }
+// replyStreamRange writes up to count (0 = all) entries of a range
+// without collecting them: one pass counts, the second writes.
+func (x *Ctx) replyStreamRange(s *types.Stream, start, end types.StreamID, rev bool, count int64) {
+	n := int64(0)
+	s.Range(start, end, rev, func(types.StreamID, [][]byte) bool {
+		n++
+		return count == 0 || n < count
+	})
+	x.w.Array(int(n))
+	s.Range(start, end, rev, func(id types.StreamID, f [][]byte) bool {
+		x.replyStreamEntry(id, f)
+		n--
+		return n > 0
+	})
+}
 
 // streamRangeEntries collects up to count (0 = all) entries of a range.
 func streamRangeEntries(s *types.Stream, start, end types.StreamID, rev bool, count int64) []types.StreamEntry {
@@ -496,7 +510,7 @@ func (x *Ctx) xrangeGeneric(rev bool) {
 	if count < 0 {
 		count = 0
 	}
-	x.replyStreamEntries(streamRangeEntries(streamOf(e), start, end, rev, count))
+	x.replyStreamRange(streamOf(e), start, end, rev, count)
 }
 
 func xrangeCommand(x *Ctx)    { x.xrangeGeneric(false) }

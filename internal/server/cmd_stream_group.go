@@ -909,7 +909,7 @@ func xinfoStreamCommand(x *Ctx) {
 		return
 	}
 	x.w.BulkString("entries")
-	x.replyStreamEntries(streamRangeEntries(s, types.StreamID{}, types.MaxStreamID, false, count))
+	x.replyStreamRange(s, types.StreamID{}, types.MaxStreamID, false, count)
 	x.w.BulkString("groups")
 	x.w.Array(len(s.Groups()))
 	limit := func(n int) int {

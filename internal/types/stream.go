@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+
+	"github.com/peregrinedb/peregrine/internal/encoding"
 )
 
 // StreamID is a stream entry ID: milliseconds and a sequence number.
@@ -100,6 +102,10 @@ type streamNode struct {
 	count   int // entries in buf, deleted included
 	live    int
 	nmaster int // field count of the first entry
+	// lpBytes is the size Redis's listpack for this node would have, so
+	// nodes split where Redis's split (stream-node-max-bytes counts
+	// listpack bytes), and approximate trims remove what Redis's remove.
+	lpBytes int
 }
 
 const (
@@ -245,8 +251,75 @@ func (n *streamNode) appendEntry(id StreamID, fields [][]byte) {
 	}
 	if n.count == 0 {
 		n.nmaster = len(fields) / 2
+		// Redis's master entry: count, deleted, field count, names, 0.
+		n.lpBytes = 7 + lpIntSize(1) + lpIntSize(0) + lpIntSize(int64(n.nmaster)) + lpIntSize(0)
+		for i := 0; i < len(fields); i += 2 {
+			n.lpBytes += lpStrSize(fields[i])
+		}
+		same = true // Redis's first entry shares the master's names
+	}
+	nf := int64(len(fields) / 2)
+	n.lpBytes += lpIntSize(int64(id.Ms-n.base.Ms)) + lpIntSize(int64(id.Seq-n.base.Seq))
+	if same {
+		n.lpBytes += lpIntSize(flagSameFields) + lpIntSize(nf+3)
+		for i := 1; i < len(fields); i += 2 {
+			n.lpBytes += lpStrSize(fields[i])
+		}
+	} else {
+		n.lpBytes += lpIntSize(0) + lpIntSize(nf) + lpIntSize(2*nf+4)
+		for _, f := range fields {
+			n.lpBytes += lpStrSize(f)
+		}
 	}
 	n.buf = b
+}
+
+// maxListpackSize is Redis's cap on a stream node's listpack.
+const maxListpackSize = 1 << 30
+
+// lpIntSize is the size of an integer element of a listpack.
+func lpIntSize(n int64) int {
+	switch {
+	case n >= 0 && n <= 127:
+		return 2
+	case n >= -4096 && n <= 4095:
+		return 3
+	case n >= -32768 && n <= 32767:
+		return 4
+	case n >= -8388608 && n <= 8388607:
+		return 5
+	case n >= -2147483648 && n <= 2147483647:
+		return 6
+	}
+	return 10
+}
+
+// lpStrSize is the size of a listpack element holding v (an integer
+// when v is one's canonical text, as Redis stores it).
+func lpStrSize(v []byte) int {
+	if x, ok := encoding.ParseInt64Strict(v); ok {
+		return lpIntSize(x)
+	}
+	l := len(v)
+	switch {
+	case l < 64:
+		l++
+	case l < 4096:
+		l += 2
+	default:
+		l += 5
+	}
+	switch {
+	case l <= 127:
+		return l + 1
+	case l < 16383:
+		return l + 2
+	case l < 2097151:
+		return l + 3
+	case l < 268435455:
+		return l + 4
+	}
+	return l + 5
 }
 
 // NodeLimits bound the size of a node (stream-node-max-bytes and
@@ -259,7 +332,15 @@ func (s *Stream) Append(id StreamID, fields [][]byte, lim NodeLimits) {
 	var n *streamNode
 	if len(s.nodes) > 0 {
 		n = s.nodes[len(s.nodes)-1]
-		if lim.MaxBytes > 0 && len(n.buf) >= lim.MaxBytes || lim.MaxEntries > 0 && n.count >= lim.MaxEntries {
+		maxBytes := lim.MaxBytes
+		if maxBytes <= 0 || maxBytes > maxListpackSize {
+			maxBytes = maxListpackSize
+		}
+		raw := 0
+		for _, f := range fields {
+			raw += len(f)
+		}
+		if n.lpBytes+raw >= maxBytes || lim.MaxEntries > 0 && n.count >= lim.MaxEntries {
 			n = nil
 		}
 	}
