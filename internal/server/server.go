@@ -177,7 +177,7 @@ func New(opts Options) (*Server, error) {
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
 		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), streamCommands(),
-		scriptCommands(), persistenceCommands(),
+		scriptCommands(), persistenceCommands(), hllCommands(),
 		aofCommands(), // AOF: BGREWRITEAOF (aof.go)
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
