@@ -9,8 +9,8 @@ import (
 
 // Geospatial indexes: points stored in a sorted set, scored by the 52-bit
 // interleaved geohash of their coordinates, as Redis does (so GEO keys are
-// ordinary sorted sets). GEOADD, GEOPOS, GEODIST and GEOHASH for now; the
-// radius searches come later.
+// ordinary sorted sets). GEOADD, GEOPOS, GEODIST and GEOHASH; the searches
+// are in cmd_geo_search.go.
 
 const (
 	geoLonMin   = -180.0
@@ -22,12 +22,12 @@ const (
 )
 
 func geoCommands() []*Command {
-	return []*Command{
+	return append([]*Command{
 		spec("geoadd", -5, "write denyoom", 1, 1, 1, "geo", geoaddCommand),
 		spec("geopos", -2, "readonly", 1, 1, 1, "geo", geoposCommand),
 		spec("geodist", -4, "readonly", 1, 1, 1, "geo", geodistCommand),
 		spec("geohash", -2, "readonly", 1, 1, 1, "geo", geohashCommand),
-	}
+	}, geoSearchCommands()...)
 }
 
 // spread puts the low 32 bits of v in the even bit positions.
@@ -206,7 +206,7 @@ func geodistCommand(x *Ctx) {
 	}
 	lon1, lat1 := geoDecode(s1)
 	lon2, lat2 := geoDecode(s2)
-	x.w.BulkString(strconv.FormatFloat(geoDistance(lon1, lat1, lon2, lat2)/toMeter, 'f', 4, 64))
+	x.w.Bulk(appendGeoDistance(nil, geoDistance(lon1, lat1, lon2, lat2)/toMeter))
 }
 
 func geohashCommand(x *Ctx) {
