@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/peregrinedb/peregrine/internal/types"
 )
 
 // Geospatial indexes: points stored in a sorted set, scored by the 52-bit
@@ -74,18 +76,9 @@ func geoDecode(score float64) (lon, lat float64) {
 	return
 }
 
-func degRad(a float64) float64 { return a * (math.Pi / 180.0) }
-
 // geoDistance is the haversine distance in meters, as Redis computes it.
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	v := math.Sin((degRad(lon2) - degRad(lon1)) / 2)
-	if v == 0 {
-		return earthRadius * math.Abs(degRad(lat2)-degRad(lat1))
-	}
-	la1, la2 := degRad(lat1), degRad(lat2)
-	u := math.Sin((la2 - la1) / 2)
-	a := u*u + math.Cos(la1)*math.Cos(la2)*v*v
-	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+	return types.GeoDistance(lon1, lat1, lon2, lat2)
 }
 
 func geoaddCommand(x *Ctx) {

@@ -166,8 +166,8 @@ func (s *GeoShape) boundingBox() (lonMin, latMin, lonMax, latMax float64) {
 		halfH, halfW = s.Conv*(s.Height/2), s.Conv*(s.Width/2)
 	}
 	latDelta := halfH / EarthRadius / degToRad
-	lonDeltaTop := halfW / EarthRadius / math.Cos((s.Lat+latDelta)*degToRad) / degToRad
-	lonDeltaBottom := halfW / EarthRadius / math.Cos((s.Lat-latDelta)*degToRad) / degToRad
+	lonDeltaTop := halfW / EarthRadius / geoCos((s.Lat+latDelta)*degToRad) / degToRad
+	lonDeltaBottom := halfW / EarthRadius / geoCos((s.Lat-latDelta)*degToRad) / degToRad
 	lonDelta := lonDeltaTop
 	if s.Lat < 0 {
 		lonDelta = lonDeltaBottom
@@ -251,14 +251,15 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 	return EarthRadius * math.Abs(lat2*degToRad-lat1*degToRad)
 }
 
-// GeoDistance is the haversine distance in meters between two points.
+// GeoDistance is the haversine distance in meters between two points,
+// computed as Redis computes it (see geohash_math.go for the functions).
 func GeoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	v := math.Sin((lon2*degToRad - lon1*degToRad) / 2)
+	v := geoSin((lon2*degToRad - lon1*degToRad) / 2)
 	if v == 0 {
 		return geoLatDistance(lat1, lat2)
 	}
 	la1, la2 := lat1*degToRad, lat2*degToRad
-	u := math.Sin((la2 - la1) / 2)
-	a := u*u + math.Cos(la1)*math.Cos(la2)*v*v
-	return 2 * EarthRadius * math.Asin(math.Sqrt(a))
+	u := geoSin((la2 - la1) / 2)
+	a := u*u + geoCos(la1)*geoCos(la2)*v*v
+	return 2 * EarthRadius * geoAsin(math.Sqrt(a))
 }
