@@ -123,6 +123,7 @@ parsed:
 	inner.args = zargs
 	inner.zaddGeneric(false)
 	x.failed = inner.failed
+	x.propagateAs(zargs...) // as in Redis, GEOADD propagates as that ZADD
 }
 
 func geoposCommand(x *Ctx) {
