@@ -5,12 +5,14 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/peregrinedb/peregrine/internal/types"
 )
 
 // Geospatial indexes: points stored in a sorted set, scored by the 52-bit
 // interleaved geohash of their coordinates, as Redis does (so GEO keys are
-// ordinary sorted sets). GEOADD, GEOPOS, GEODIST and GEOHASH for now; the
-// radius searches come later.
+// ordinary sorted sets). GEOADD, GEOPOS, GEODIST and GEOHASH; the searches
+// are in cmd_geo_search.go.
 
 const (
 	geoLonMin   = -180.0
@@ -22,12 +24,12 @@ const (
 )
 
 func geoCommands() []*Command {
-	return []*Command{
+	return append([]*Command{
 		spec("geoadd", -5, "write denyoom", 1, 1, 1, "geo", geoaddCommand),
 		spec("geopos", -2, "readonly", 1, 1, 1, "geo", geoposCommand),
 		spec("geodist", -4, "readonly", 1, 1, 1, "geo", geodistCommand),
 		spec("geohash", -2, "readonly", 1, 1, 1, "geo", geohashCommand),
-	}
+	}, geoSearchCommands()...)
 }
 
 // spread puts the low 32 bits of v in the even bit positions.
@@ -74,18 +76,9 @@ func geoDecode(score float64) (lon, lat float64) {
 	return
 }
 
-func degRad(a float64) float64 { return a * (math.Pi / 180.0) }
-
 // geoDistance is the haversine distance in meters, as Redis computes it.
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	v := math.Sin((degRad(lon2) - degRad(lon1)) / 2)
-	if v == 0 {
-		return earthRadius * math.Abs(degRad(lat2)-degRad(lat1))
-	}
-	la1, la2 := degRad(lat1), degRad(lat2)
-	u := math.Sin((la2 - la1) / 2)
-	a := u*u + math.Cos(la1)*math.Cos(la2)*v*v
-	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+	return types.GeoDistance(lon1, lat1, lon2, lat2)
 }
 
 func geoaddCommand(x *Ctx) {
@@ -130,6 +123,7 @@ parsed:
 	inner.args = zargs
 	inner.zaddGeneric(false)
 	x.failed = inner.failed
+	x.propagateAs(zargs...) // as in Redis, GEOADD propagates as that ZADD
 }
 
 func geoposCommand(x *Ctx) {
@@ -206,7 +200,7 @@ func geodistCommand(x *Ctx) {
 	}
 	lon1, lat1 := geoDecode(s1)
 	lon2, lat2 := geoDecode(s2)
-	x.w.BulkString(strconv.FormatFloat(geoDistance(lon1, lat1, lon2, lat2)/toMeter, 'f', 4, 64))
+	x.w.Bulk(appendGeoDistance(nil, geoDistance(lon1, lat1, lon2, lat2)/toMeter))
 }
 
 func geohashCommand(x *Ctx) {
