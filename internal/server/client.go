@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/peregrinedb/peregrine/internal/acl"
 	"github.com/peregrinedb/peregrine/internal/resp"
 )
 
@@ -41,6 +42,7 @@ type Client struct {
 	db      int
 	name    string
 	user    string
+	aclUser *acl.Ref // the ACL user (acl.go); nil for internal clients, which may run anything
 	authed  bool
 	flags   int
 	lib     string
