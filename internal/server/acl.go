@@ -93,7 +93,9 @@ func (s *Server) defaultAuthed() bool {
 // arguments with the access each needs, and its channels.
 func aclRequest(cmd *Command, args [][]byte) *acl.Request {
 	r := &acl.Request{Cmd: cmd.aclCmd, Args: args}
-	if cmd.FirstKey > 0 || cmd.KeysFunc != nil {
+	// Shard channels have key specs for cluster slots, but they are not
+	// keys for ACL (Redis flags them NOT_KEY).
+	if (cmd.FirstKey > 0 || cmd.KeysFunc != nil) && !cmd.Has(FlagPubsub) {
 		pos := cmd.keyPositions(args)
 		for i, p := range pos {
 			if p > 0 && p < len(args) {
@@ -266,7 +268,7 @@ func (s *Server) disconnectUser(self *Client, ref *acl.Ref) {
 		if c == self {
 			c.flags |= clientCloseAfterReply
 		} else {
-			c.kill()
+			s.killNow(c)
 		}
 	}
 }
@@ -297,7 +299,7 @@ func (s *Server) killRevokedSubscribers(self *Client, ref *acl.Ref, old, cur *ac
 		if c == self {
 			c.flags |= clientCloseAfterReply
 		} else {
-			c.kill()
+			s.killNow(c)
 		}
 	}
 }
@@ -370,4 +372,15 @@ func keyPerm(cmd *Command, args [][]byte, i, n int) acl.Perm {
 		return acl.PermRead
 	}
 	return acl.PermAll
+}
+
+// killNow disconnects another client and, as Redis frees it at once, makes
+// it disappear from CLIENT LIST and pub/sub before the current command
+// replies (its goroutine finishes the cleanup). The keyspace lock is held.
+func (s *Server) killNow(c *Client) {
+	s.unsubscribeAll(c)
+	s.clientsMu.Lock()
+	delete(s.clients, c.id)
+	s.clientsMu.Unlock()
+	c.kill()
 }
