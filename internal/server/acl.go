@@ -375,10 +375,9 @@ func keyPerm(cmd *Command, args [][]byte, i, n int) acl.Perm {
 }
 
 // killNow disconnects another client and, as Redis frees it at once, makes
-// it disappear from CLIENT LIST and pub/sub before the current command
-// replies (its goroutine finishes the cleanup). The keyspace lock is held.
+// it disappear from CLIENT LIST before the current command replies (its
+// goroutine does the rest of the cleanup). The keyspace lock is held.
 func (s *Server) killNow(c *Client) {
-	s.unsubscribeAll(c)
 	s.clientsMu.Lock()
 	delete(s.clients, c.id)
 	s.clientsMu.Unlock()
