@@ -140,3 +140,25 @@ func TestACLFile(t *testing.T) {
 		t.Fatalf("users after failed load: %v", users)
 	}
 }
+
+// TestACLConfigUsers: "user" directives of the configuration define users
+// at start-up, the default user included.
+func TestACLConfigUsers(t *testing.T) {
+	addr := testutil.StartPeregrine(t, "--user", "alice", "on", ">apass", "~*", "+@all",
+		"--user", "default", "on", "nopass", "~*", "&*", "+@all", "-flushdb")
+	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	defer c.Close()
+	ctx := ctxT(t)
+	if err := c.FlushDB(ctx).Err(); err == nil || err.Error() != "NOPERM this user has no permissions to run the 'flushdb' command" {
+		t.Fatalf("FLUSHDB: %v", err)
+	}
+	list, err := c.Do(ctx, "ACL", "LIST").StringSlice()
+	if err != nil || len(list) != 2 || list[1] != "user default on nopass sanitize-payload ~* &* +@all -flushdb" {
+		t.Fatalf("ACL LIST: %q %v", list, err)
+	}
+	alice := redis.NewClient(&redis.Options{Addr: addr, Username: "alice", Password: "apass", DisableIdentity: true})
+	defer alice.Close()
+	if err := alice.FlushDB(ctx).Err(); err != nil {
+		t.Fatalf("alice FLUSHDB: %v", err)
+	}
+}
