@@ -66,7 +66,12 @@ func channelInList(list []string, ch []byte, pattern bool) bool {
 
 func (s *Selector) check(r *Request) (Result, int) {
 	c := r.Cmd
-	if !s.allCommands && !c.NoAuth && !s.bit(c.ID) {
+	if c == nil {
+		// A command the ACL table does not know: only allcommands runs it.
+		if !s.allCommands {
+			return DeniedCmd, 0
+		}
+	} else if !s.allCommands && !c.NoAuth && !s.bit(c.ID) {
 		args := s.firstArgs[c.ID]
 		idx := 1
 		if c.Parent != nil {
