@@ -316,10 +316,8 @@ func keyPerm(cmd *Command, args [][]byte, i, n int) acl.Perm {
 	switch name {
 	case "exists", "touch", "type", "memory|usage", "hexists", "hstrlen", "sismember", "strlen", "hlen", "llen",
 		"scard", "zcard", "xlen", "ttl", "pttl", "expiretime", "pexpiretime", "object|encoding", "object|freq",
-		"object|idletime", "object|refcount", "del", "unlink", "expire", "pexpire", "expireat", "pexpireat", "persist":
-		if cmd.Has(FlagReadonly) || name == "touch" {
-			return 0
-		}
+		"object|idletime", "object|refcount":
+		return 0
 	}
 	switch name {
 	case "copy", "sort", "sort_ro", "georadius", "georadiusbymember", "geosearchstore", "zrangestore", "smove", "lmove", "blmove", "rpoplpush", "brpoplpush",
