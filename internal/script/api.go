@@ -316,6 +316,10 @@ func (v *vm) redisACLCheck(L *lua.LState) int {
 	if !v.run.host.HasCommand(argv) {
 		v.raise(L, "Invalid command passed to redis.acl_check_cmd()")
 	}
+	if ac, ok := v.run.host.(interface{ ACLAllows([][]byte) bool }); ok && !ac.ACLAllows(argv) {
+		L.Push(lua.LFalse)
+		return 1
+	}
 	L.Push(lua.LTrue)
 	return 1
 }

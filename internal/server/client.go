@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/peregrinedb/peregrine/internal/acl"
 	"github.com/peregrinedb/peregrine/internal/resp"
 )
 
@@ -44,6 +45,7 @@ type Client struct {
 	db      int
 	name    string
 	user    string
+	aclUser *acl.Ref // the ACL user (acl.go); nil for internal clients, which may run anything
 	authed  bool
 	flags   int
 	lib     string

@@ -428,9 +428,8 @@ func (f *clientKillFilter) match(self, c *Client, now int64) bool {
 	return true
 }
 
-// userExists reports whether an ACL user of that name exists (only the
-// default user until ACLs land).
-func (s *Server) userExists(name string) bool { return name == "default" }
+// userExists reports whether an ACL user of that name exists.
+func (s *Server) userExists(name string) bool { return s.acl.reg.Get(name) != nil }
 
 func clientKillCommand(x *Ctx) {
 	f := clientKillFilter{typ: -1, skipMe: true}

@@ -60,7 +60,8 @@ func resetCommand(x *Ctx) {
 	c.w.Proto = 2
 	c.name = ""
 	c.user = "default"
-	c.authed = x.s.requirePass() == ""
+	c.aclUser = x.s.acl.reg.Default()
+	c.authed = x.s.defaultAuthed()
 	c.rd.Authenticated = c.authed
 	c.flags &^= clientReplyOff | clientReplySkipNext | clientReplySkip | clientNoEvict | clientNoTouch | clientPubsub
 	x.s.resetHooks(x)
@@ -89,21 +90,6 @@ func selectCommand(x *Ctx) {
 	x.w.OK()
 }
 
-// authenticate checks a username/password against the default user.
-func (s *Server) authenticate(c *Client, user, pass []byte) bool {
-	if string(user) != "default" {
-		return false
-	}
-	want := s.requirePass()
-	if want != "" && string(pass) != want {
-		return false
-	}
-	c.authed = true
-	c.user = "default"
-	c.rd.Authenticated = true
-	return true
-}
-
 func authCommand(x *Ctx) {
 	if len(x.args) > 3 {
 		x.Err(errSyntax)
@@ -116,14 +102,14 @@ func authCommand(x *Ctx) {
 	}
 	user, pass := []byte("default"), args[1]
 	if len(x.args) == 2 {
-		if x.s.requirePass() == "" {
+		if x.s.acl.reg.Default().User().NoPass() {
 			x.Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 			return
 		}
 	} else {
 		user, pass = args[1], args[2]
 	}
-	if !x.s.authenticate(x.c, user, pass) {
+	if !x.s.authenticate(x.c, x.cmd, user, pass, string(args[0])) {
 		x.Err(errWrongPass)
 		return
 	}
@@ -154,7 +140,7 @@ func helloCommand(x *Ctx) {
 			user, pass := x.args[j+1], x.args[j+2]
 			x.redactArg(j + 1)
 			x.redactArg(j + 2)
-			if !x.s.authenticate(x.c, user, pass) {
+			if !x.s.authenticate(x.c, x.cmd, user, pass, string(x.args[0])) {
 				x.Err(errWrongPass)
 				return
 			}

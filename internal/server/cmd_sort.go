@@ -90,9 +90,16 @@ func (x *Ctx) sortGeneric(readonly bool) {
 			sortBy = x.args[j+1]
 			if bytes.IndexByte(sortBy, '*') < 0 {
 				dontsort = true
+			} else if !x.sortPatternsAllowed() {
+				x.Err("ERR BY option of SORT denied due to insufficient ACL permissions.")
+				return
 			}
 			j++
 		case eqFold(a, "get") && left >= 1:
+			if !x.sortPatternsAllowed() {
+				x.Err("ERR GET option of SORT denied due to insufficient ACL permissions.")
+				return
+			}
 			gets = append(gets, x.args[j+1])
 			j++
 		default:

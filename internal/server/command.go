@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/peregrinedb/peregrine/internal/acl"
 )
 
 // Flag is a command property from the command table.
@@ -94,6 +96,8 @@ type Command struct {
 	// scriptRO marks EVAL_RO, EVALSHA_RO and FCALL_RO: readonly, yet they
 	// track keys for client-side caching only when the script reads.
 	scriptRO bool
+	// aclCmd is the command's entry in the ACL table (acl.go).
+	aclCmd *acl.Command
 
 	stats cmdStats
 }
@@ -310,4 +314,18 @@ func (c *Command) aclCategories() []string {
 		add(x)
 	}
 	return cats
+}
+
+// sortedAll returns every top-level command of the original table by name,
+// renamed or not (ACL rules name commands by their original names).
+func (t commandTable) sortedAll() []*Command { return t.sorted() }
+
+// sortedSubs returns a container's subcommands by name.
+func (c *Command) sortedSubs() []*Command {
+	out := make([]*Command, 0, len(c.Sub))
+	for _, s := range c.Sub {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

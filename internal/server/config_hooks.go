@@ -124,6 +124,3 @@ func (s *Server) registerConfigHooks() {
 	})
 	_ = time.Second
 }
-
-// requirePass returns the current requirepass ("" when none).
-func (s *Server) requirePass() string { return *s.live.requirepass.Load() }

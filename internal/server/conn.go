@@ -312,10 +312,11 @@ func (s *Server) newClient(conn net.Conn, id int64) *Client {
 	}
 	c.fd = int(c.id) + 7
 	c.lastActive.Store(c.createdMs)
-	c.authed = s.requirePass() == ""
+	c.aclUser = s.acl.reg.Default()
+	c.authed = s.defaultAuthed()
 	c.rd.MaxBulk, c.rd.MaxQuery, c.rd.Authenticated = s.live.maxBulk.Load(), s.live.maxQuery.Load(), c.authed
 	c.storeQbuf()
-	if s.live.protectedMode.Load() && s.requirePass() == "" && !isLoopback(conn.RemoteAddr()) {
+	if s.live.protectedMode.Load() && s.acl.reg.Default().User().NoPass() && !isLoopback(conn.RemoteAddr()) {
 		_, _ = conn.Write([]byte("-DENIED Peregrine is running in protected mode: no password is set for the default user, so only loopback connections are accepted. Set a password, or disable protected mode with 'CONFIG SET protected-mode no' from the loopback interface or '--protected-mode no' at start-up.\r\n"))
 		s.stats.rejectedConns.Add(1)
 		conn.Close()

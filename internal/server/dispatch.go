@@ -39,6 +39,12 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, errNoAuth)
 		return
 	}
+	if ref := c.aclUser; ref != nil && !ref.User().Unrestricted() {
+		if msg := s.aclDispatchCheck(c, cmd, args); msg != "" {
+			s.reject(c, cmd, msg)
+			return
+		}
+	}
 	if c.flags&clientPubsub != 0 && c.w.Proto == 2 && !allowedInSubscribed(cmd) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return

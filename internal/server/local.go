@@ -25,7 +25,8 @@ func (s *Server) NewLocalClient() *LocalClient {
 		laddr:     "local:0",
 		createdMs: nowMs(),
 		user:      "default",
-		authed:    s.requirePass() == "",
+		authed:    s.defaultAuthed(),
+		aclUser:   s.acl.reg.Default(),
 	}
 	c.fd = -1
 	c.lastActive.Store(c.createdMs)

@@ -142,6 +142,12 @@ func execCommand(x *Ctx) {
 		if s.prop.loading {
 			now = x.now // AOF loading: keys never expire while the file replays (aof.go)
 		}
+		if msg := s.aclExecError(c, q.cmd, q.args); msg != "" {
+			// ACL: the user lost the permission since queuing (acl.go).
+			s.countError(msg)
+			x.w.Error(msg)
+			continue
+		}
 		in := Ctx{s: s, c: c, cmd: q.cmd, args: q.args, w: x.w, db: s.ks.DB(c.db), now: now, noBlock: true}
 		s.call(&in, x.w.Len())
 		if c.tracking != nil {

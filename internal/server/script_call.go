@@ -154,6 +154,9 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	if cmd.Has(FlagNoScript) && !s.debug.disableDenyScripts.Load() {
 		return nil, s.rejectScriptCall(cmd, errScriptNoScript)
 	}
+	if msg := s.aclScriptError(cmd, argv); msg != "" {
+		return nil, s.rejectScriptCall(cmd, msg)
+	}
 	if r.readOnly && cmd.Has(FlagWrite|FlagMayReplicate) {
 		return nil, s.rejectScriptCall(cmd, errScriptROWrite)
 	}

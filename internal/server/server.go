@@ -48,6 +48,7 @@ type Server struct {
 	logClose func()
 	ks       *keyspace.Keyspace
 	cmds     commandTable
+	acl      aclState // users and the ACL LOG (acl.go)
 	opts     Options
 
 	// listenMu guards the listeners, which CONFIG SET port/bind replace.
@@ -179,8 +180,12 @@ func New(opts Options) (*Server, error) {
 		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), streamCommands(),
 		scriptCommands(), persistenceCommands(), hllCommands(),
 		aofCommands(), // AOF: BGREWRITEAOF (aof.go)
+		aclCommands(), // ACL (cmd_acl.go)
 	)
 	if err := s.cmds.rename(cfg.Renames()); err != nil {
+		return nil, err
+	}
+	if err := s.initACL(); err != nil {
 		return nil, err
 	}
 	s.initScripting()
