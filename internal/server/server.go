@@ -72,6 +72,7 @@ type Server struct {
 	scripting scripting              // Lua engines and the running script (script_call.go)
 	prop      propagation            // command propagation stream (propagate.go; keyspace lock)
 	aof       aofState               // append-only file (aof.go)
+	repl      replState              // replication (replication_master.go; keyspace lock)
 
 	stats     serverStats
 	errStats  errorStats
@@ -194,6 +195,7 @@ func New(opts Options) (*Server, error) {
 	s.registerListenHooks()
 	s.registerOOMHooks()
 	s.initAOF() // AOF configuration and CONFIG SET hooks (aof.go)
+	s.initReplication()
 	s.recordStartupMemory()
 	return s, nil
 }

@@ -1,0 +1,281 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/peregrinedb/peregrine/internal/testutil"
+	"github.com/redis/go-redis/v9"
+)
+
+// replStream is a raw connection that attached with SYNC, as the Redis
+// test suite's attach_to_replication_stream does.
+type replStream struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func attachReplStream(t *testing.T, addr string) *replStream {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte("SYNC\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	rs := &replStream{conn: conn, r: bufio.NewReader(conn)}
+	var line string
+	for line == "" {
+		l, err := rs.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the RDB length: %v", err)
+		}
+		line = strings.TrimRight(l, "\r\n")
+	}
+	if line[0] != '$' {
+		t.Fatalf("SYNC answered %q, want a $<len> bulk", line)
+	}
+	n, err := strconv.Atoi(line[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := make([]byte, n)
+	if _, err := io.ReadFull(rs.r, rdb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(rdb), "REDIS0010") {
+		t.Fatalf("payload is not an RDB: %q", rdb[:min(len(rdb), 16)])
+	}
+	return rs
+}
+
+// next reads one command of the stream, skipping PINGs.
+func (rs *replStream) next(t *testing.T) string {
+	t.Helper()
+	for {
+		line, err := rs.r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the stream: %v", err)
+		}
+		n, err := strconv.Atoi(strings.TrimRight(line, "\r\n")[1:])
+		if err != nil {
+			t.Fatalf("bad stream line %q", line)
+		}
+		args := make([]string, n)
+		for i := range args {
+			l, err := rs.r.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			size, _ := strconv.Atoi(strings.TrimRight(l, "\r\n")[1:])
+			b := make([]byte, size+2)
+			if _, err := io.ReadFull(rs.r, b); err != nil {
+				t.Fatal(err)
+			}
+			args[i] = string(b[:size])
+		}
+		if strings.EqualFold(args[0], "ping") {
+			continue
+		}
+		return strings.Join(args, " ")
+	}
+}
+
+func (rs *replStream) expect(t *testing.T, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		got := rs.next(t)
+		t.Logf("stream: %s", got)
+		if !matchStream(w, got) {
+			t.Fatalf("stream: got %q, want %q", got, w)
+		}
+	}
+}
+
+// matchStream compares a stream command with a pattern where "*" is any
+// single argument.
+func matchStream(pattern, got string) bool {
+	p, g := strings.Fields(pattern), strings.Fields(got)
+	if len(p) != len(g) {
+		return false
+	}
+	for i := range p {
+		if p[i] != "*" && !strings.EqualFold(p[i], g[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestReplicationStreamAfterSync(t *testing.T) {
+	addr := testutil.StartPeregrine(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	rdb.Set(ctx, "before", "1", 0)
+	rs := attachReplStream(t, addr)
+
+	rdb.Set(ctx, "foo", "bar", time.Minute)
+	rdb.IncrByFloat(ctx, "f", 1.5)
+	pipe := rdb.TxPipeline()
+	pipe.Set(ctx, "a", "1", 0)
+	pipe.LPush(ctx, "l", "x")
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c2 := redis.NewClient(&redis.Options{Addr: addr, DB: 3})
+	defer c2.Close()
+	c2.Del(ctx, "missing") // changes nothing: not propagated
+	c2.SAdd(ctx, "s", "m")
+	rdb.Eval(ctx, "redis.call('set','k1','v'); redis.call('set','k2','v')", nil)
+	rdb.Publish(ctx, "ch", "msg")
+
+	rs.expect(t,
+		"select 0",
+		"set foo bar PXAT *",
+		"set f 1.5 KEEPTTL",
+		"multi", "set a 1", "lpush l x", "exec",
+		"select 3", "sadd s m",
+		"select 0", "multi", "set k1 v", "set k2 v", "exec",
+		"publish ch msg",
+	)
+
+	info := rdb.Info(ctx, "replication").Val()
+	for _, want := range []string{"role:master", "connected_slaves:1", "repl_backlog_active:1", "state=online"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO replication lacks %q:\n%s", want, info)
+		}
+	}
+}
+
+func TestReplicationBacklogPartialResync(t *testing.T) {
+	addr := testutil.StartPeregrine(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	attachReplStream(t, addr) // creates the backlog
+	rdb.Set(ctx, "x", "1", 0)
+	info := rdb.Info(ctx, "replication").Val()
+	id := infoField(info, "master_replid")
+	off, _ := strconv.ParseInt(infoField(info, "master_repl_offset"), 10, 64)
+	rdb.Set(ctx, "y", "2", 0)
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(conn, "PSYNC %s %d\r\n", id, off+1)
+	rs := &replStream{conn: conn, r: bufio.NewReader(conn)}
+	if line, _ := rs.r.ReadString('\n'); line != "+CONTINUE\r\n" {
+		t.Fatalf("PSYNC inside the backlog: got %q, want +CONTINUE", line)
+	}
+	rs.expect(t, "set y 2")
+	raw2 := testutil.Dial(t, addr)
+	raw2.Send("PSYNC", "0123456789012345678901234567890123456789", "1")
+	if got := string(raw2.ReadAll(time.Second)); !strings.HasPrefix(got, "+FULLRESYNC "+id+" ") {
+		t.Fatalf("PSYNC with another replid: got %q", got[:min(len(got), 80)])
+	}
+}
+
+func infoField(info, name string) string {
+	for _, l := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestReplicationRedisReplica attaches a real redis-server as replica of
+// Peregrine: the initial RDB and writes of every type arrive, and WAIT
+// counts the replica's acknowledgement.
+func TestReplicationRedisReplica(t *testing.T) {
+	addr := testutil.StartPeregrine(t)
+	ctx := context.Background()
+	m := redis.NewClient(&redis.Options{Addr: addr})
+	defer m.Close()
+	m.Set(ctx, "s0", "v", 0)
+	m.HSet(ctx, "h0", "f", "v")
+	_, port, _ := net.SplitHostPort(addr)
+	for _, diskless := range []string{"yes", "no"} {
+		t.Run("diskless-"+diskless, func(t *testing.T) {
+			if err := m.ConfigSet(ctx, "repl-diskless-sync", diskless).Err(); err != nil {
+				t.Fatal(err)
+			}
+			ref := testutil.StartReference(t, "--replicaof", "127.0.0.1", port)
+			r := redis.NewClient(&redis.Options{Addr: ref.Addr})
+			defer r.Close()
+			waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+			m.Set(ctx, "str", "v"+diskless, time.Hour)
+			m.RPush(ctx, "list", "a", "b")
+			m.SAdd(ctx, "set", "a", "b", "1")
+			m.ZAdd(ctx, "zset", redis.Z{Score: 1.5, Member: "a"})
+			m.HSet(ctx, "hash", "f", "v")
+			m.SetBit(ctx, "bits", 7, 1)
+			m.GeoAdd(ctx, "geo", &redis.GeoLocation{Name: "p", Longitude: 13.36, Latitude: 38.11})
+			m.Do(ctx, "SELECT", "0")
+			m.Incr(ctx, "counter")
+			if n, err := m.Wait(ctx, 1, 5*time.Second).Result(); err != nil || n != 1 {
+				t.Fatalf("WAIT 1: %d %v", n, err)
+			}
+			if got := r.Get(ctx, "s0").Val(); got != "v" {
+				t.Errorf("initial data: s0 = %q", got)
+			}
+			if got := r.Get(ctx, "str").Val(); got != "v"+diskless {
+				t.Errorf("str = %q", got)
+			}
+			if ttl := r.TTL(ctx, "str").Val(); ttl <= 0 {
+				t.Errorf("str TTL = %v", ttl)
+			}
+			if got := r.LRange(ctx, "list", 0, -1).Val(); fmt.Sprint(got) != "[a b a b]" && fmt.Sprint(got) != "[a b]" {
+				t.Errorf("list = %v", got)
+			}
+			if got := r.SCard(ctx, "set").Val(); got != 3 {
+				t.Errorf("set card = %d", got)
+			}
+			if got := r.ZScore(ctx, "zset", "a").Val(); got != 1.5 {
+				t.Errorf("zset score = %v", got)
+			}
+			if got := r.GetBit(ctx, "bits", 7).Val(); got != 1 {
+				t.Errorf("bit = %d", got)
+			}
+			if got := r.GeoPos(ctx, "geo", "p").Val(); len(got) != 1 || got[0] == nil {
+				t.Errorf("geo = %v", got)
+			}
+			md := m.Do(ctx, "DEBUG", "DIGEST").Val()
+			rd := r.Do(ctx, "DEBUG", "DIGEST").Val()
+			if md != rd {
+				t.Errorf("digest master %v replica %v", md, rd)
+			}
+			role := m.Do(ctx, "ROLE").Val().([]any)
+			if role[0] != "master" || len(role[2].([]any)) != 1 {
+				t.Errorf("ROLE = %v", role)
+			}
+			// Start the next subtest from a clean list.
+			m.Del(ctx, "list")
+		})
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
