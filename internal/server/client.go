@@ -21,6 +21,7 @@ const (
 	clientNoTouch
 	clientPubsub
 	clientReplica // a replica attached with SYNC/PSYNC (replication_master.go)
+	clientMaster  // the master's stream on a replica (replication_replica.go)
 )
 
 // Client is one connection's state. Fields changed by commands are guarded

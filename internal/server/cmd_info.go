@@ -440,13 +440,6 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.num("reply_buffer_expands", 0)
 }
 
-func (s *Server) infoReplication(w *infoWriter) {
-	w.section("Replication")
-	w.str("role", "master")
-	s.infoReplicationMaster(w)
-	s.infoReplicationOffsets(w)
-}
-
 func infoCPU(w *infoWriter) {
 	var self, children syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)

@@ -95,6 +95,9 @@ type replState struct {
 	cronLoops  int64
 	lastCron   time.Time
 	waiters    []*Client // clients parked in WAIT
+	// isReplica is set while this server replicates from link's master.
+	isReplica atomic.Bool
+	link      *masterLink
 	// good is the number of replicas within min-replicas-max-lag.
 	good atomic.Int64
 
@@ -199,6 +202,8 @@ func replicationCommands() []*Command {
 		spec("readwrite", 1, "loading stale fast", 0, 0, 0, "cluster", clusterModeCommand).acl("@connection"),
 		spec("sync", 1, "admin noscript", 0, 0, 0, "server", syncCommand).acl("@admin", "@slow", "@dangerous"),
 		spec("psync", -3, "admin noscript", 0, 0, 0, "server", syncCommand).acl("@admin", "@slow", "@dangerous"),
+		spec("replicaof", 3, "admin noscript stale", 0, 0, 0, "server", replicaofCommand).acl("@admin", "@slow", "@dangerous"),
+		spec("slaveof", 3, "admin noscript stale", 0, 0, 0, "server", replicaofCommand).acl("@admin", "@slow", "@dangerous"),
 		spec("replconf", -1, "admin noscript loading stale allow_busy", 0, 0, 0, "server", replconfCommand).acl("@admin", "@slow", "@dangerous"),
 	}
 }
@@ -390,10 +395,6 @@ func syncCommand(x *Ctx) {
 		})
 	}()
 }
-
-// replicaSyncRefusal is the error a SYNC gets on a replica that cannot
-// serve one (replication_replica.go), or "".
-func (s *Server) replicaSyncRefusal() string { return "" }
 
 // tryPartialResync answers PSYNC with +CONTINUE when the requested offset
 // is still in the backlog.
@@ -730,7 +731,20 @@ func (s *Server) serveWaiters() {
 	s.repl.waiters = keep
 }
 
-// infoReplicationMaster writes INFO replication for a master.
+// infoReplication writes the INFO replication section.
+func (s *Server) infoReplication(w *infoWriter) {
+	w.section("Replication")
+	if s.isMaster() {
+		w.str("role", "master")
+	} else {
+		w.str("role", "slave")
+		s.infoReplicationReplica(w)
+	}
+	s.infoReplicationMaster(w)
+	s.infoReplicationOffsets(w)
+}
+
+// infoReplicationMaster writes the replicas of INFO replication.
 func (s *Server) infoReplicationMaster(w *infoWriter) {
 	st := &s.repl
 	w.num("connected_slaves", int64(len(st.replicas)))

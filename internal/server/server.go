@@ -236,6 +236,7 @@ func (s *Server) Start() error {
 	if s.opts.Banner {
 		s.log.Info("Ready to accept connections tcp")
 	}
+	s.startReplicationFromConfig() // replicaof directive (replication_replica.go)
 	s.wg.Add(1)
 	go s.cron()
 	return nil

@@ -279,3 +279,90 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestReplicationPeregrineReplicaOfRedis makes Peregrine a replica of a
+// real redis-server: the RDB and the stream of every type arrive, the
+// replica refuses writes, reconnects with a partial resync, and becomes
+// a master again with REPLICAOF NO ONE.
+func TestReplicationPeregrineReplicaOfRedis(t *testing.T) {
+	ref := testutil.StartReference(t, "--repl-diskless-sync-delay", "0")
+	ctx := context.Background()
+	m := redis.NewClient(&redis.Options{Addr: ref.Addr})
+	defer m.Close()
+	m.Set(ctx, "s0", "v", 0)
+	m.RPush(ctx, "l0", "a", "b")
+	addr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", strconv.Itoa(ref.Port))
+	r := redis.NewClient(&redis.Options{Addr: addr})
+	defer r.Close()
+	waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+
+	m.Set(ctx, "str", "v", time.Hour)
+	m.HSet(ctx, "hash", "f", "v")
+	m.SAdd(ctx, "set", "a", "b")
+	m.ZAdd(ctx, "zset", redis.Z{Score: 2, Member: "m"})
+	m.IncrByFloat(ctx, "float", 2.5)
+	m.Eval(ctx, "redis.call('select', 5); redis.call('set', 'in5', 'x')", nil)
+	pipe := m.TxPipeline()
+	pipe.LPush(ctx, "tx", "1")
+	pipe.LPush(ctx, "tx", "2")
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Wait(ctx, 1, 5*time.Second).Val(); n != 1 {
+		t.Fatalf("WAIT on the Redis master: %d", n)
+	}
+	check := func() {
+		t.Helper()
+		for key, want := range map[string]string{"s0": "v", "str": "v", "float": "2.5"} {
+			if got := r.Get(ctx, key).Val(); got != want {
+				t.Errorf("%s = %q, want %q", key, got, want)
+			}
+		}
+		if got := r.LRange(ctx, "tx", 0, -1).Val(); fmt.Sprint(got) != "[2 1]" {
+			t.Errorf("tx = %v", got)
+		}
+		if got := r.HGet(ctx, "hash", "f").Val(); got != "v" {
+			t.Errorf("hash = %q", got)
+		}
+		if got := r.SCard(ctx, "set").Val(); got != 2 {
+			t.Errorf("set = %d", got)
+		}
+		if got := r.ZScore(ctx, "zset", "m").Val(); got != 2 {
+			t.Errorf("zset = %v", got)
+		}
+		r5 := redis.NewClient(&redis.Options{Addr: addr, DB: 5})
+		defer r5.Close()
+		if got := r5.Get(ctx, "in5").Val(); got != "x" {
+			t.Errorf("db 5 in5 = %q", got)
+		}
+	}
+	check()
+	if err := r.Set(ctx, "w", "1", 0).Err(); err == nil || err.Error() != "READONLY You can't write against a read only replica." {
+		t.Errorf("write on the replica: %v", err)
+	}
+	role := r.Do(ctx, "ROLE").Val().([]any)
+	if role[0] != "slave" || role[3] != "connected" {
+		t.Errorf("ROLE = %v", role)
+	}
+
+	// The master drops the link: the replica continues with PSYNC.
+	m.Do(ctx, "CLIENT", "KILL", "TYPE", "replica")
+	m.Set(ctx, "during", "1", 0)
+	waitFor(t, func() bool { return r.Get(ctx, "during").Val() == "1" })
+	stats := m.Info(ctx, "stats").Val()
+	if infoField(stats, "sync_partial_ok") != "1" || infoField(stats, "sync_full") != "1" {
+		t.Errorf("master stats after the reconnect:\nsync_full:%s sync_partial_ok:%s", infoField(stats, "sync_full"), infoField(stats, "sync_partial_ok"))
+	}
+	check()
+
+	if err := r.Do(ctx, "REPLICAOF", "NO", "ONE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Set(ctx, "w", "1", 0).Err(); err != nil {
+		t.Errorf("write after REPLICAOF NO ONE: %v", err)
+	}
+	info := r.Info(ctx, "replication").Val()
+	if infoField(info, "role") != "master" || infoField(info, "second_repl_offset") == "-1" {
+		t.Errorf("INFO after promotion:\n%s", info)
+	}
+}
