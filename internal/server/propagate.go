@@ -101,7 +101,10 @@ func (s *Server) propExit(x *Ctx, m propMark) {
 		}
 	}
 	if s.prop.depth == 0 && len(s.prop.pending) > 0 {
-		s.flushPropagation(false)
+		// Commands that touch arbitrary keys (Redis's
+		// CMD_TOUCHES_ARBITRARY_KEYS) propagate their lazy expirations
+		// unwrapped, like the active expire cycle.
+		s.flushPropagation(propRules[x.cmd.FullName()].arbitraryKeys)
 	}
 }
 
@@ -245,7 +248,10 @@ type propRule struct {
 	never    bool // EXEC and scripts: only their effects propagate
 	force    bool // propagate even when nothing changed
 	replOnly bool // replicas only (PUBLISH)
-	rewrite  func(x *Ctx) [][]byte
+	// arbitraryKeys: the command may expire keys it did not declare
+	// (RANDOMKEY, SCAN); they propagate without MULTI/EXEC.
+	arbitraryKeys bool
+	rewrite       func(x *Ctx) [][]byte
 }
 
 // propRules is the per-command propagation table (by full name); commands
@@ -259,6 +265,9 @@ var propRules = map[string]propRule{
 	"fcall":      {never: true},
 	"fcall_ro":   {never: true},
 	"flushall":   {force: true},
+	"randomkey":  {arbitraryKeys: true},
+	"scan":       {arbitraryKeys: true},
+	"restore":    {rewrite: rewriteRestore},
 	"flushdb":    {force: true},
 	"publish":    {replOnly: true, force: true},
 	"spublish":   {replOnly: true, force: true},
@@ -322,6 +331,23 @@ func rewriteExpire(unit int64, absolute bool) func(x *Ctx) [][]byte {
 		out := argv("PEXPIREAT", x.args[1], msArg(when))
 		return append(out, x.args[3:]...)
 	}
+}
+
+// rewriteRestore gives RESTORE an absolute TTL (ttl+now ... ABSTTL), as
+// Redis's restoreCommand rewrites its arguments.
+func rewriteRestore(x *Ctx) [][]byte {
+	ttl := atoi(x.args[2])
+	if ttl <= 0 {
+		return x.args
+	}
+	for _, a := range x.args[4:] {
+		if eqFold(a, "absttl") {
+			return x.args
+		}
+	}
+	out := append([][]byte{}, x.args...)
+	out[2] = msArg(x.now + ttl)
+	return append(out, []byte("ABSTTL"))
 }
 
 // rewriteHExpire turns HEXPIRE/HPEXPIRE/HEXPIREAT into HPEXPIREAT.
