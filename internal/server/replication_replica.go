@@ -569,12 +569,26 @@ func (s *Server) replicaRefusal(c *Client, cmd *Command) string {
 	if write && s.cfg.Bool("replica-read-only") {
 		return "READONLY You can't write against a read only replica."
 	}
-	if !cmd.Has(FlagStale) && !s.cfg.Bool("replica-serve-stale-data") {
+	if denyStale(c, cmd) && !s.cfg.Bool("replica-serve-stale-data") {
 		if l := s.repl.link; l == nil || l.getState() != linkConnected {
 			return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 		}
 	}
 	return ""
+}
+
+// denyStale reports whether cmd is refused on a stale replica: commands
+// without the stale flag, and an EXEC that queued one.
+func denyStale(c *Client, cmd *Command) bool {
+	if cmd.Parent == nil && cmd.Name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if !q.cmd.Has(FlagStale) {
+				return true
+			}
+		}
+		return false
+	}
+	return !cmd.Has(FlagStale)
 }
 
 // replicaRole writes ROLE's reply for a replica; false on a master.
