@@ -100,6 +100,13 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	start := c.clock
 	x := c.takeCtx()
 	*x = Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
+	if c.flags&clientMaster != 0 {
+		// Replication: the master decides expirations. Its commands see
+		// every key alive and set past deadlines without deleting, as
+		// Redis's expireIfNeeded/checkAlreadyExpired do for the master
+		// client (its stream carries absolute times only).
+		x.now = masterClientNow
+	}
 	replyMark := c.w.Len()
 	s.track.current = c
 	s.call(x, replyMark)

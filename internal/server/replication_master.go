@@ -793,3 +793,12 @@ func (s *Server) initReplication() {
 		return nil
 	})
 }
+
+// debugReplicate is DEBUG REPLICATE cmd args...: the command goes down
+// the replication stream only (a test aid for data divergence).
+func debugReplicate(x *Ctx) {
+	if x.s.replicating() && x.s.isMaster() {
+		x.s.replFeed(aof.AppendCommand(nil, x.args[2:]...))
+	}
+	x.w.OK()
+}

@@ -37,6 +37,10 @@ const (
 	linkConnected  = "connected"
 )
 
+// masterClientNow is the clock the master client's commands run with:
+// before any deadline, so nothing looks expired to them.
+const masterClientNow = 1
+
 // masterLink is the connection to the master (one per REPLICAOF).
 type masterLink struct {
 	host string
@@ -501,6 +505,16 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 		n := consumed() - before
 		c.clock = time.Now()
 		s.execute(c, args)
+		if out := c.w.Bytes(); len(out) > 0 && out[0] == '-' {
+			// As Redis: the replica cannot answer its master, so the
+			// divergence is logged.
+			name := "<unknown>"
+			if c.lastCmd != nil {
+				name = c.lastCmd.FullName()
+			}
+			s.log.Warn(fmt.Sprintf("== CRITICAL == This replica is sending an error to its master: '%s' after processing the command '%s'",
+				strings.TrimRight(string(out[1:]), "\r\n"), name))
+		}
 		c.w.Reset()
 		s.ks.Lock()
 		if s.repl.link != l {

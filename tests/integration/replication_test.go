@@ -391,3 +391,45 @@ func TestReplicationStreamRewrites(t *testing.T) {
 	}
 	rs.expect(t, "del e1", "set last 1")
 }
+
+// TestReplicationPeregrineChain runs master -> replica -> sub-replica, all
+// Peregrine: the sub-replica receives the master's stream through the
+// replica, and all three report the same replication ID and offset.
+func TestReplicationPeregrineChain(t *testing.T) {
+	ctx := context.Background()
+	mAddr := testutil.StartPeregrine(t)
+	_, mPort, _ := net.SplitHostPort(mAddr)
+	r1Addr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort)
+	_, r1Port, _ := net.SplitHostPort(r1Addr)
+	r2Addr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", r1Port)
+	m := redis.NewClient(&redis.Options{Addr: mAddr})
+	defer m.Close()
+	r1 := redis.NewClient(&redis.Options{Addr: r1Addr})
+	defer r1.Close()
+	r2 := redis.NewClient(&redis.Options{Addr: r2Addr})
+	defer r2.Close()
+	for _, c := range []*redis.Client{r1, r2} {
+		waitFor(t, func() bool { return strings.Contains(c.Info(ctx, "replication").Val(), "master_link_status:up") })
+	}
+	for i := 0; i < 100; i++ {
+		m.Set(ctx, "k"+strconv.Itoa(i), i, 0)
+	}
+	m.Expire(ctx, "k1", time.Hour)
+	m.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "a"})
+	waitFor(t, func() bool { return r2.Exists(ctx, "z").Val() == 1 })
+	if got := r2.Get(ctx, "k99").Val(); got != "99" {
+		t.Errorf("k99 on the sub-replica = %q", got)
+	}
+	if ttl := r2.TTL(ctx, "k1").Val(); ttl <= 0 {
+		t.Errorf("k1 TTL on the sub-replica = %v", ttl)
+	}
+	waitFor(t, func() bool {
+		mi, i1, i2 := m.Info(ctx, "replication").Val(), r1.Info(ctx, "replication").Val(), r2.Info(ctx, "replication").Val()
+		return infoField(mi, "master_replid") == infoField(i2, "master_replid") &&
+			infoField(mi, "master_repl_offset") == infoField(i1, "master_repl_offset") &&
+			infoField(mi, "master_repl_offset") == infoField(i2, "master_repl_offset")
+	})
+	if err := r2.Set(ctx, "x", "1", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
+		t.Errorf("write on the sub-replica: %v", err)
+	}
+}
