@@ -371,11 +371,13 @@ func TestReplicationPeregrineReplicaOfRedis(t *testing.T) {
 // an absolute one, and keys lazily expired by SCAN/RANDOMKEY propagate
 // as bare DELs, as Redis 7.0 does.
 func TestReplicationStreamRewrites(t *testing.T) {
-	addr := testutil.StartPeregrine(t)
+	addr := testutil.StartPeregrine(t, "--enable-debug-command", "yes")
 	ctx := context.Background()
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	rdb.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
+	if err := rdb.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
 	rdb.Set(ctx, "src", "v", 0)
 	payload := rdb.Dump(ctx, "src").Val()
 	rdb.Set(ctx, "e1", "v", 50*time.Millisecond)
