@@ -449,7 +449,7 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 	c.fd = -1
 	c.lastActive.Store(c.createdMs)
 	rd := resp.NewReader(&linkReader{r: br, l: l, conn: conn, timeout: timeout})
-	rd.MaxBulk, rd.MaxQuery = 1<<40, 1<<40
+	rd.MaxBulk, rd.MaxQuery, rd.Authenticated = 1<<40, 1<<40, true
 	l.mu.Lock()
 	l.client = c
 	l.mu.Unlock()

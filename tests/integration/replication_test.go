@@ -435,3 +435,24 @@ func TestReplicationPeregrineChain(t *testing.T) {
 		t.Errorf("write on the sub-replica: %v", err)
 	}
 }
+
+// TestReplicationLargeCommand: a command larger than the replica's
+// client-query-buffer-limit and the unauthenticated limits still
+// replicates (the master's stream is not a normal client's input).
+func TestReplicationLargeCommand(t *testing.T) {
+	ctx := context.Background()
+	mAddr := testutil.StartPeregrine(t, "--client-query-buffer-limit", "2000000")
+	_, mPort, _ := net.SplitHostPort(mAddr)
+	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort, "--client-query-buffer-limit", "1048576")
+	m := redis.NewClient(&redis.Options{Addr: mAddr})
+	defer m.Close()
+	r := redis.NewClient(&redis.Options{Addr: rAddr})
+	defer r.Close()
+	waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+	big := strings.Repeat("x", 1100000)
+	m.Set(ctx, "key", big, 0)
+	waitFor(t, func() bool { return r.Get(ctx, "key").Val() == big })
+	if n := m.Info(ctx, "stats").Val(); infoField(n, "sync_full") != "1" {
+		t.Errorf("the replica resynchronized: sync_full:%s", infoField(n, "sync_full"))
+	}
+}
