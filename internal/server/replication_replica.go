@@ -438,6 +438,7 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 	c := &Client{
 		id:        s.nextID.Add(1),
 		srv:       s,
+		conn:      conn, // CLIENT KILL of the master client drops the link
 		w:         resp.NewWriter(),
 		addr:      conn.RemoteAddr().String(),
 		laddr:     conn.LocalAddr().String(),
@@ -453,10 +454,16 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 	l.mu.Lock()
 	l.client = c
 	l.mu.Unlock()
+	s.clientsMu.Lock()
+	s.clients[c.id] = c
+	s.clientsMu.Unlock()
 	defer func() {
 		s.ks.Lock()
 		s.discardTransaction(c)
 		s.ks.Unlock()
+		s.clientsMu.Lock()
+		delete(s.clients, c.id)
+		s.clientsMu.Unlock()
 	}()
 	l.setState(linkConnected)
 	l.lastIO.Store(time.Now().Unix())

@@ -456,3 +456,30 @@ func TestReplicationLargeCommand(t *testing.T) {
 		t.Errorf("the replica resynchronized: sync_full:%s", infoField(n, "sync_full"))
 	}
 }
+
+// TestReplicationReplicaKillsMasterLink: CLIENT KILL of the master
+// client on the replica (as the Redis suite does) drops the link, and the
+// replica comes back with a partial resync.
+func TestReplicationReplicaKillsMasterLink(t *testing.T) {
+	ctx := context.Background()
+	mAddr := testutil.StartPeregrine(t)
+	_, mPort, _ := net.SplitHostPort(mAddr)
+	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort)
+	m := redis.NewClient(&redis.Options{Addr: mAddr})
+	defer m.Close()
+	r := redis.NewClient(&redis.Options{Addr: rAddr})
+	defer r.Close()
+	waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+	if got := r.ClientList(ctx).Val(); !strings.Contains(got, "flags=M") {
+		t.Fatalf("CLIENT LIST on the replica has no master client:\n%s", got)
+	}
+	if err := r.Do(ctx, "CLIENT", "KILL", mAddr).Err(); err != nil {
+		t.Fatalf("CLIENT KILL %s: %v", mAddr, err)
+	}
+	m.Set(ctx, "after", "1", 0)
+	waitFor(t, func() bool { return r.Get(ctx, "after").Val() == "1" })
+	stats := m.Info(ctx, "stats").Val()
+	if infoField(stats, "sync_partial_ok") != "1" || infoField(stats, "sync_full") != "1" {
+		t.Errorf("sync_full:%s sync_partial_ok:%s", infoField(stats, "sync_full"), infoField(stats, "sync_partial_ok"))
+	}
+}
