@@ -200,10 +200,10 @@ func replicationCommands() []*Command {
 		spec("wait", 3, "noscript", 0, 0, 0, "generic", waitCommand).onlyACL("@connection"),
 		spec("readonly", 1, "loading stale fast", 0, 0, 0, "cluster", clusterModeCommand).acl("@connection"),
 		spec("readwrite", 1, "loading stale fast", 0, 0, 0, "cluster", clusterModeCommand).acl("@connection"),
-		spec("sync", 1, "admin noscript", 0, 0, 0, "server", syncCommand).acl("@admin", "@slow", "@dangerous"),
-		spec("psync", -3, "admin noscript", 0, 0, 0, "server", syncCommand).acl("@admin", "@slow", "@dangerous"),
-		spec("replicaof", 3, "admin noscript stale", 0, 0, 0, "server", replicaofCommand).acl("@admin", "@slow", "@dangerous"),
-		spec("slaveof", 3, "admin noscript stale", 0, 0, 0, "server", replicaofCommand).acl("@admin", "@slow", "@dangerous"),
+		spec("sync", 1, "admin noscript no_async_loading no_multi", 0, 0, 0, "server", syncCommand).acl("@admin", "@slow", "@dangerous"),
+		spec("psync", -3, "admin noscript no_async_loading no_multi", 0, 0, 0, "server", syncCommand).acl("@admin", "@slow", "@dangerous"),
+		spec("replicaof", 3, "admin noscript stale no_async_loading", 0, 0, 0, "server", replicaofCommand).acl("@admin", "@slow", "@dangerous"),
+		spec("slaveof", 3, "admin noscript stale no_async_loading", 0, 0, 0, "server", replicaofCommand).acl("@admin", "@slow", "@dangerous"),
 		spec("replconf", -1, "admin noscript loading stale allow_busy", 0, 0, 0, "server", replconfCommand).acl("@admin", "@slow", "@dangerous"),
 	}
 }
