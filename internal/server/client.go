@@ -23,6 +23,8 @@ const (
 	clientNoEvict
 	clientNoTouch
 	clientPubsub
+	clientReplica // a replica attached with SYNC/PSYNC (replication_master.go)
+	clientMaster  // the master's stream on a replica (replication_replica.go)
 )
 
 // Client is one connection's state. Fields changed by commands are guarded
@@ -81,6 +83,11 @@ type Client struct {
 	totalIn      atomic.Int64
 	totalOut     atomic.Int64
 	argvMem      int
+	// Replication (replication_master.go; keyspace lock): the REPLCONF
+	// announcements, the replica state once SYNC/PSYNC ran, a WAIT.
+	replConf *replConfig
+	replica  *replica
+	waitReq  *waitReq
 }
 
 // outbox holds output produced for a client by other clients (MONITOR
@@ -118,7 +125,9 @@ func (o *outbox) push(b []byte, limit int) bool {
 // through its outbox once it receives asynchronous messages, so that order
 // is kept.
 func (c *Client) send(b []byte) error {
-	if len(b) == 0 {
+	if len(b) == 0 || c.replica != nil {
+		// A replica's socket belongs to its replication writer; its
+		// commands (REPLCONF ACK) get no replies.
 		return nil
 	}
 	c.totalOut.Add(int64(len(b)))

@@ -219,6 +219,12 @@ func clientTypeByName(b []byte) (int, bool) {
 
 // clientType classifies a client (MONITOR clients count as normal, as in Redis).
 func clientType(c *Client) int {
+	switch {
+	case c.flags&clientMaster != 0:
+		return clientTypeMaster
+	case c.flags&clientReplica != 0 && c.flags&clientMonitor == 0:
+		return clientTypeReplica
+	}
 	if c.flags&clientPubsub != 0 {
 		return clientTypePubsub
 	}
@@ -256,6 +262,12 @@ func clientMemory(c *Client) int64 {
 // clientFlagsString is the flags= field of CLIENT LIST.
 func clientFlagsString(c *Client) string {
 	var b []byte
+	if c.flags&clientReplica != 0 {
+		b = append(b, 'S')
+	}
+	if c.flags&clientMaster != 0 {
+		b = append(b, 'M')
+	}
 	if c.flags&clientMonitor != 0 {
 		b = append(b, 'O')
 	}

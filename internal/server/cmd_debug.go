@@ -81,7 +81,7 @@ var debugHandlers = map[string]debugHandler{
 	"log":                          {3, 3, debugLog},
 	"error":                        {3, 3, debugError},
 	"leak":                         {3, 3, debugOK},
-	"replicate":                    {3, -1, debugOK},
+	"replicate":                    {3, -1, debugReplicate},
 	"change-repl-id":               {2, 2, debugChangeReplID},
 	"populate":                     {3, 5, debugPopulate},
 	"reload":                       {2, -1, debugReload},

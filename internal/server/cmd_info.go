@@ -399,9 +399,9 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.f2("instantaneous_input_repl_kbps", 0)
 	w.f2("instantaneous_output_repl_kbps", 0)
 	w.num("rejected_connections", st.rejectedConns.Load())
-	w.num("sync_full", 0)
-	w.num("sync_partial_ok", 0)
-	w.num("sync_partial_err", 0)
+	w.num("sync_full", s.repl.syncFull.Load())
+	w.num("sync_partial_ok", s.repl.syncPartialOK.Load())
+	w.num("sync_partial_err", s.repl.syncPartialErr.Load())
 	w.num("expired_keys", ks.ExpiredKeys)
 	w.f2("expired_stale_perc", ks.ExpiredStalePerc*100)
 	w.num("expired_time_cap_reached_count", ks.ExpiredTimeCapReached)
@@ -438,22 +438,6 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.num("io_threaded_writes_processed", 0)
 	w.num("reply_buffer_shrinks", 0)
 	w.num("reply_buffer_expands", 0)
-}
-
-func (s *Server) infoReplication(w *infoWriter) {
-	id, id2 := s.replIDs()
-	w.section("Replication")
-	w.str("role", "master")
-	w.num("connected_slaves", 0)
-	w.str("master_failover_state", "no-failover")
-	w.str("master_replid", id)
-	w.str("master_replid2", id2)
-	w.num("master_repl_offset", 0)
-	w.num("second_repl_offset", -1)
-	w.num("repl_backlog_active", 0)
-	w.num("repl_backlog_size", s.cfg.Int("repl-backlog-size"))
-	w.num("repl_backlog_first_byte_offset", 0)
-	w.num("repl_backlog_histlen", 0)
 }
 
 func infoCPU(w *infoWriter) {

@@ -307,16 +307,25 @@ func scanCommand(x *Ctx) {
 	if !ok {
 		return
 	}
-	var keys []string
-	next := x.db.Scan(cursor, o.count, x.now, func(k string, e *keyspace.Entry) {
+	var keys, dead []string
+	// Scan with a clock before every deadline, then expire the dead keys
+	// that passed the filters, as Redis's SCAN does (they propagate DELs).
+	next := x.db.Scan(cursor, o.count, 0, func(k string, e *keyspace.Entry) {
 		if o.hasType && !strings.EqualFold(e.Type.String(), o.typ) {
 			return
 		}
 		if o.pattern != nil && !glob.Match(string(o.pattern), k, false) {
 			return
 		}
+		if e.Expire != 0 && e.Expire <= x.now {
+			dead = append(dead, k)
+			return
+		}
 		keys = append(keys, k)
 	})
+	for _, k := range dead {
+		x.db.LookupNoTouch([]byte(k), x.now)
+	}
 	x.w.Array(2)
 	x.w.BulkString(strconv.FormatUint(next, 10))
 	x.w.BulkStrings(keys)

@@ -147,12 +147,6 @@ func (s *Server) scriptMayRun(x *Ctx, flags script.Flags, ro bool) bool {
 	return true
 }
 
-// notEnoughReplicas is min-replicas-to-write: with no replicas (there is
-// no replication yet) any setting above zero refuses writes.
-func (s *Server) notEnoughReplicas() bool {
-	return s.scripting.minReplicas.Load() > 0 && s.scripting.minReplicasLag.Load() > 0
-}
-
 func scriptLoadCommand(x *Ctx) {
 	sc, err := x.s.scripting.eval.Load(x.args[2])
 	if err != nil {

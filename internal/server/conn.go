@@ -130,7 +130,7 @@ func (s *Server) serveLoop(c *Client) loopResult {
 			}
 			s.trimQueryBuffer(c)
 			c.storeQbuf()
-			if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub) == 0 {
+			if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub|clientReplica) == 0 {
 				// Idle time counts from the last command, as in Redis.
 				_ = c.conn.SetReadDeadline(time.UnixMilli(c.lastActive.Load()).Add(time.Duration(t) * time.Second))
 			}
@@ -218,7 +218,7 @@ func (s *Server) trimQueryBuffer(c *Client) {
 // cron's wake-up replaced.
 func (s *Server) releaseQueryBuffer(c *Client) error {
 	deadline := time.Time{}
-	if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub) == 0 {
+	if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub|clientReplica) == 0 {
 		deadline = time.UnixMilli(c.lastActive.Load()).Add(time.Duration(t) * time.Second)
 	}
 	if err := c.conn.SetReadDeadline(deadline); err != nil {
@@ -232,7 +232,7 @@ func (s *Server) releaseQueryBuffer(c *Client) error {
 // idleExpired reports whether c has been idle past the timeout directive.
 func (s *Server) idleExpired(c *Client) bool {
 	t := s.live.idleTimeout.Load()
-	return t > 0 && c.flags&(clientMonitor|clientPubsub) == 0 &&
+	return t > 0 && c.flags&(clientMonitor|clientPubsub|clientReplica) == 0 &&
 		nowMs()-c.lastActive.Load() >= t*1000
 }
 
@@ -346,6 +346,7 @@ func (s *Server) removeClient(c *Client) {
 	s.discardTransaction(c)
 	s.unsubscribeAll(c)
 	s.disableTracking(c)
+	s.replicaGone(c)
 	s.ks.Unlock()
 	s.clientsMu.Lock()
 	delete(s.clients, c.id)

@@ -50,6 +50,7 @@ func (s *Server) cron() {
 		s.trackingLimit()
 		s.expireHashFieldsCycle(budget)
 		s.savePointsDue(time.Now())
+		s.replicationMasterCron(time.Now())
 		s.migrate.expire(time.Now())
 		if s.track.bcastDirty {
 			// Keys expired by the cycle above, for BCAST clients.

@@ -49,6 +49,11 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
+	if msg := s.replicaRefusal(c, cmd); msg != "" {
+		// Replication: read-only replica, stale data (replication_replica.go).
+		s.reject(c, cmd, msg)
+		return
+	}
 	if s.persist.loading.Load() && !cmd.Has(FlagLoading) {
 		s.reject(c, cmd, errLoading)
 		return
@@ -101,6 +106,13 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	start := c.clock
 	x := c.takeCtx()
 	*x = Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
+	if c.flags&clientMaster != 0 {
+		// Replication: the master decides expirations. Its commands see
+		// every key alive and set past deadlines without deleting, as
+		// Redis's expireIfNeeded/checkAlreadyExpired do for the master
+		// client (its stream carries absolute times only).
+		x.now = masterClientNow
+	}
 	replyMark := c.w.Len()
 	s.track.current = c
 	s.call(x, replyMark)

@@ -34,7 +34,7 @@ type propTarget uint8
 
 const (
 	propAOF  propTarget = 1 << iota // the append-only file
-	propRepl                        // replicas (not built yet)
+	propRepl                        // replicas (replication_master.go)
 	propAll  = propAOF | propRepl
 )
 
@@ -85,7 +85,9 @@ func (x *Ctx) propagateAs(argv ...[]byte) { x.prop.as = argv }
 type propMark struct{ dirty, side int64 }
 
 // propagating reports whether anything consumes the stream.
-func (s *Server) propagating() bool { return !s.prop.loading && s.aof.sinkOn }
+func (s *Server) propagating() bool {
+	return !s.prop.loading && (s.aof.sinkOn || s.replicating() && s.isMaster())
+}
 
 // propEnter is called when a command call starts.
 func (s *Server) propEnter() propMark {
@@ -113,7 +115,10 @@ func (s *Server) propExit(x *Ctx, m propMark) {
 		}
 	}
 	if s.prop.depth == 0 && len(s.prop.pending) > 0 {
-		s.flushPropagation(false)
+		// Commands that touch arbitrary keys (Redis's
+		// CMD_TOUCHES_ARBITRARY_KEYS) propagate their lazy expirations
+		// unwrapped, like the active expire cycle.
+		s.flushPropagation(propRules[x.cmd.FullName()].arbitraryKeys)
 	}
 }
 
@@ -170,45 +175,67 @@ var (
 	argvExec  = [][]byte{[]byte("EXEC")}
 )
 
-// feedOps encodes ops for the AOF and hands them to the writer.
+// feedOps encodes ops for the AOF and for replication and hands them to
+// the AOF writer and the replication stream: one list of operations, two
+// encodings (each stream has its own SELECT state; only the AOF carries
+// timestamps, only replicas get PUBLISH).
 func (s *Server) feedOps(ops []propOp, transaction bool) {
-	b := s.prop.scratch[:0]
-	first := true
-	for i, op := range ops {
-		if op.target&propAOF == 0 {
-			continue
+	if s.aof.sinkOn {
+		b := s.encodeOps(s.prop.scratch[:0], ops, transaction, propAOF, &s.prop.selectedDB)
+		if len(b) > 0 {
+			s.aofFeed(b)
 		}
-		if first {
-			b = s.aofTimestamp(b)
-			if transaction {
-				b = s.appendPropCommand(b, ops[0].db, argvMulti)
-			}
-			first = false
-		}
-		b = s.appendPropCommand(b, op.db, op.argv)
-		if transaction && i == len(ops)-1 {
-			b = s.appendPropCommand(b, op.db, argvExec)
-		}
+		s.prop.scratch = keepScratch(b)
 	}
-	if transaction && !first && ops[len(ops)-1].target&propAOF == 0 {
-		b = s.appendPropCommand(b, ops[len(ops)-1].db, argvExec)
-	}
-	if len(b) > 0 {
-		s.aofFeed(b)
-	}
-	if cap(b) <= 64<<10 {
-		s.prop.scratch = b[:0]
-	} else {
-		s.prop.scratch = nil
+	if s.replicating() && s.isMaster() {
+		b := s.encodeOps(s.repl.scratch[:0], ops, transaction, propRepl, &s.repl.selDB)
+		s.replFeed(b)
+		s.repl.scratch = keepScratch(b)
 	}
 }
 
+// keepScratch returns b emptied for reuse, unless it grew large.
+func keepScratch(b []byte) []byte {
+	if cap(b) <= 64<<10 {
+		return b[:0]
+	}
+	return nil
+}
+
+// encodeOps appends the operations meant for target, wrapped in
+// MULTI/EXEC when transaction is set, with SELECTs tracked in *selected.
+func (s *Server) encodeOps(b []byte, ops []propOp, transaction bool, target propTarget, selected *int) []byte {
+	first := true
+	for i, op := range ops {
+		if op.target&target == 0 {
+			continue
+		}
+		if first {
+			if target == propAOF {
+				b = s.aofTimestamp(b)
+			}
+			if transaction {
+				b = appendPropCommand(b, selected, ops[0].db, argvMulti)
+			}
+			first = false
+		}
+		b = appendPropCommand(b, selected, op.db, op.argv)
+		if transaction && i == len(ops)-1 {
+			b = appendPropCommand(b, selected, op.db, argvExec)
+		}
+	}
+	if transaction && !first && ops[len(ops)-1].target&target == 0 {
+		b = appendPropCommand(b, selected, ops[len(ops)-1].db, argvExec)
+	}
+	return b
+}
+
 // appendPropCommand encodes argv for db, preceded by a SELECT when the
-// stream is in another database.
-func (s *Server) appendPropCommand(b []byte, db int, argv [][]byte) []byte {
-	if db != s.prop.selectedDB {
+// stream (whose current database is *selected) is in another database.
+func appendPropCommand(b []byte, selected *int, db int, argv [][]byte) []byte {
+	if db != *selected {
 		b = aof.AppendCommand(b, []byte("SELECT"), []byte(strconv.Itoa(db)))
-		s.prop.selectedDB = db
+		*selected = db
 	}
 	return aof.AppendCommand(b, argv...)
 }
@@ -235,7 +262,10 @@ type propRule struct {
 	never    bool // EXEC and scripts: only their effects propagate
 	force    bool // propagate even when nothing changed
 	replOnly bool // replicas only (PUBLISH)
-	rewrite  func(x *Ctx) [][]byte
+	// arbitraryKeys: the command may expire keys it did not declare
+	// (RANDOMKEY, SCAN); they propagate without MULTI/EXEC.
+	arbitraryKeys bool
+	rewrite       func(x *Ctx) [][]byte
 }
 
 // propRules is the per-command propagation table (by full name); commands
@@ -249,9 +279,12 @@ var propRules = map[string]propRule{
 	"fcall":      {never: true},
 	"fcall_ro":   {never: true},
 	"flushall":   {force: true},
+	"randomkey":  {arbitraryKeys: true},
+	"scan":       {arbitraryKeys: true},
+	"restore":    {rewrite: rewriteRestore},
 	"flushdb":    {force: true},
-	"publish":    {replOnly: true},
-	"spublish":   {replOnly: true},
+	"publish":    {replOnly: true, force: true},
+	"spublish":   {replOnly: true, force: true},
 
 	"expire":    {rewrite: rewriteExpire(1000, false)},
 	"pexpire":   {rewrite: rewriteExpire(1, false)},
@@ -312,6 +345,23 @@ func rewriteExpire(unit int64, absolute bool) func(x *Ctx) [][]byte {
 		out := argv("PEXPIREAT", x.args[1], msArg(when))
 		return append(out, x.args[3:]...)
 	}
+}
+
+// rewriteRestore gives RESTORE an absolute TTL (ttl+now ... ABSTTL), as
+// Redis's restoreCommand rewrites its arguments.
+func rewriteRestore(x *Ctx) [][]byte {
+	ttl := atoi(x.args[2])
+	if ttl <= 0 {
+		return x.args
+	}
+	for _, a := range x.args[4:] {
+		if eqFold(a, "absttl") {
+			return x.args
+		}
+	}
+	out := append([][]byte{}, x.args...)
+	out[2] = msArg(x.now + ttl)
+	return append(out, []byte("ABSTTL"))
 }
 
 // rewriteHExpire turns HEXPIRE/HPEXPIRE/HEXPIREAT into HPEXPIREAT.

@@ -97,4 +97,7 @@ func (s *Server) stopScriptForShutdown() {
 // expiryPaused tells the keyspace not to delete expired keys: during a
 // client pause, and while a busy script lets other clients in (the
 // script's view of the dataset must not change under it).
-func (s *Server) expiryPaused() bool { return s.scriptBusy() || s.pause.isActive() }
+func (s *Server) expiryPaused() bool {
+	// A replica keeps expired keys until its master's DEL arrives.
+	return s.scriptBusy() || s.pause.isActive() || !s.isMaster()
+}

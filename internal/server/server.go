@@ -73,6 +73,7 @@ type Server struct {
 	scripting scripting              // Lua engines and the running script (script_call.go)
 	prop      propagation            // command propagation stream (propagate.go; keyspace lock)
 	aof       aofState               // append-only file (aof.go)
+	repl      replState              // replication (replication_master.go; keyspace lock)
 
 	stats     serverStats
 	errStats  errorStats
@@ -201,6 +202,7 @@ func New(opts Options) (*Server, error) {
 	s.registerListenHooks()
 	s.registerOOMHooks()
 	s.initAOF() // AOF configuration and CONFIG SET hooks (aof.go)
+	s.initReplication()
 	s.recordStartupMemory()
 	return s, nil
 }
@@ -241,6 +243,7 @@ func (s *Server) Start() error {
 	if s.opts.Banner {
 		s.log.Info("Ready to accept connections tcp")
 	}
+	s.startReplicationFromConfig() // replicaof directive (replication_replica.go)
 	s.wg.Add(1)
 	go s.cron()
 	return nil
