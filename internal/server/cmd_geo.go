@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -14,15 +13,6 @@ import (
 // ordinary sorted sets). GEOADD, GEOPOS, GEODIST and GEOHASH; the searches
 // are in cmd_geo_search.go.
 
-const (
-	geoLonMin   = -180.0
-	geoLonMax   = 180.0
-	geoLatMin   = -85.05112878
-	geoLatMax   = 85.05112878
-	geoStep     = 26
-	earthRadius = 6372797.560856
-)
-
 func geoCommands() []*Command {
 	return append([]*Command{
 		spec("geoadd", -5, "write denyoom", 1, 1, 1, "geo", geoaddCommand),
@@ -30,55 +20,6 @@ func geoCommands() []*Command {
 		spec("geodist", -4, "readonly", 1, 1, 1, "geo", geodistCommand),
 		spec("geohash", -2, "readonly", 1, 1, 1, "geo", geohashCommand),
 	}, geoSearchCommands()...)
-}
-
-// spread puts the low 32 bits of v in the even bit positions.
-func spread(v uint64) uint64 {
-	v &= 0xffffffff
-	v = (v | v<<16) & 0x0000ffff0000ffff
-	v = (v | v<<8) & 0x00ff00ff00ff00ff
-	v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
-	v = (v | v<<2) & 0x3333333333333333
-	v = (v | v<<1) & 0x5555555555555555
-	return v
-}
-
-// squash is spread's inverse: the even bits of v.
-func squash(v uint64) uint64 {
-	v &= 0x5555555555555555
-	v = (v | v>>1) & 0x3333333333333333
-	v = (v | v>>2) & 0x0f0f0f0f0f0f0f0f
-	v = (v | v>>4) & 0x00ff00ff00ff00ff
-	v = (v | v>>8) & 0x0000ffff0000ffff
-	v = (v | v>>16) & 0x00000000ffffffff
-	return v
-}
-
-// geoEncode interleaves the cell indexes of lon/lat in the given ranges
-// (latitude in the even bits).
-func geoEncode(lon, lat, latMin, latMax float64) uint64 {
-	latOff := (lat - latMin) / (latMax - latMin) * (1 << geoStep)
-	lonOff := (lon - geoLonMin) / (geoLonMax - geoLonMin) * (1 << geoStep)
-	return spread(uint64(uint32(latOff))) | spread(uint64(uint32(lonOff)))<<1
-}
-
-// geoDecode returns the centre of the cell a score names.
-func geoDecode(score float64) (lon, lat float64) {
-	bits := uint64(score)
-	ilat, ilon := squash(bits), squash(bits>>1)
-	latScale, lonScale := geoLatMax-geoLatMin, geoLonMax-geoLonMin
-	lat0 := geoLatMin + float64(ilat)/(1<<geoStep)*latScale
-	lat1 := geoLatMin + float64(ilat+1)/(1<<geoStep)*latScale
-	lon0 := geoLonMin + float64(ilon)/(1<<geoStep)*lonScale
-	lon1 := geoLonMin + float64(ilon+1)/(1<<geoStep)*lonScale
-	lon = math.Max(geoLonMin, math.Min(geoLonMax, (lon0+lon1)/2))
-	lat = math.Max(geoLatMin, math.Min(geoLatMax, (lat0+lat1)/2))
-	return
-}
-
-// geoDistance is the haversine distance in meters, as Redis computes it.
-func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	return types.GeoDistance(lon1, lat1, lon2, lat2)
 }
 
 func geoaddCommand(x *Ctx) {
@@ -111,11 +52,11 @@ parsed:
 			x.Err(errNotFloat)
 			return
 		}
-		if lon < geoLonMin || lon > geoLonMax || lat < geoLatMin || lat > geoLatMax {
+		if lon < types.GeoLonMin || lon > types.GeoLonMax || lat < types.GeoLatMin || lat > types.GeoLatMax {
 			x.Err(fmt.Sprintf("ERR invalid longitude,latitude pair %f,%f", lon, lat))
 			return
 		}
-		bits := geoEncode(lon, lat, geoLatMin, geoLatMax)
+		bits := types.GeoEncode(lon, lat, types.GeoLatMin, types.GeoLatMax, types.GeoStepMax).Bits
 		zargs = append(zargs, strconv.AppendUint(nil, bits, 10), x.args[i+2])
 	}
 	// GEOADD is a ZADD of the encoded scores, as in Redis.
@@ -142,7 +83,7 @@ func geoposCommand(x *Ctx) {
 			x.w.NullArray()
 			continue
 		}
-		lon, lat := geoDecode(s)
+		lon, lat := types.GeoDecodeScore(s)
 		x.w.Array(2)
 		x.replyHumanDouble(lon)
 		x.replyHumanDouble(lat)
@@ -198,9 +139,9 @@ func geodistCommand(x *Ctx) {
 		x.w.Null()
 		return
 	}
-	lon1, lat1 := geoDecode(s1)
-	lon2, lat2 := geoDecode(s2)
-	x.w.Bulk(appendGeoDistance(nil, geoDistance(lon1, lat1, lon2, lat2)/toMeter))
+	lon1, lat1 := types.GeoDecodeScore(s1)
+	lon2, lat2 := types.GeoDecodeScore(s2)
+	x.w.Bulk(appendGeoDistance(nil, types.GeoDistance(lon1, lat1, lon2, lat2)/toMeter))
 }
 
 func geohashCommand(x *Ctx) {
@@ -220,9 +161,9 @@ func geohashCommand(x *Ctx) {
 			x.w.Null()
 			continue
 		}
-		lon, lat := geoDecode(s)
+		lon, lat := types.GeoDecodeScore(s)
 		// The standard geohash uses latitudes -90..90.
-		bits := geoEncode(lon, lat, -90, 90)
+		bits := types.GeoEncode(lon, lat, -90, 90, types.GeoStepMax).Bits
 		var buf [11]byte
 		for i := 0; i < 11; i++ {
 			idx := 0
