@@ -331,18 +331,7 @@ func (s *Server) pushPubsub(c *Client, b []byte) {
 		return
 	}
 	ob.buf = append(ob.buf, b...)
-	pending := uint64(len(ob.buf))
-	over := lim.Hard > 0 && pending > lim.Hard
-	if lim.Soft > 0 && pending > lim.Soft {
-		now := time.Now()
-		if ob.softSince.IsZero() {
-			ob.softSince = now
-		} else if now.Sub(ob.softSince) > time.Duration(lim.SoftSeconds)*time.Second {
-			over = true
-		}
-	} else {
-		ob.softSince = time.Time{}
-	}
+	over := overOutputLimit(lim, uint64(len(ob.buf)), &ob.softSince)
 	ob.mu.Unlock()
 	if over {
 		s.log.Warn("Client scheduled to be closed ASAP for overcoming of output buffer limits.", "addr", c.addr)
@@ -429,6 +418,23 @@ func (s *Server) notifyKeyspaceEvent(dbID int, key []byte, class int, event stri
 
 // obufLimit is the output buffer limit class that applies to c: pubsub for
 // subscribed clients, normal otherwise.
+// overOutputLimit reports whether pending bytes of output break lim: past
+// its hard limit, or past its soft limit for longer than allowed (*softSince
+// records when the soft limit was first passed, and is cleared below it).
+func overOutputLimit(lim config.OutputBufferLimit, pending uint64, softSince *time.Time) bool {
+	if lim.Soft == 0 || pending <= lim.Soft {
+		*softSince = time.Time{}
+		return lim.Hard > 0 && pending > lim.Hard
+	}
+	now := time.Now()
+	if softSince.IsZero() {
+		*softSince = now
+	} else if now.Sub(*softSince) > time.Duration(lim.SoftSeconds)*time.Second {
+		return true
+	}
+	return lim.Hard > 0 && pending > lim.Hard
+}
+
 func (s *Server) obufLimit(c *Client) config.OutputBufferLimit {
 	lims := s.live.obuf.Load()
 	if lims == nil {

@@ -147,17 +147,7 @@ func (s *Server) replicaPush(r *replica, b []byte) {
 		return
 	}
 	r.buf = append(r.buf, b...)
-	n := uint64(len(r.buf))
-	over := lim.Hard > 0 && n > lim.Hard
-	if !over && lim.Soft > 0 && n > lim.Soft {
-		if r.softSince.IsZero() {
-			r.softSince = time.Now()
-		} else if time.Since(r.softSince) > time.Duration(lim.SoftSeconds)*time.Second {
-			over = true
-		}
-	} else if n <= lim.Soft {
-		r.softSince = time.Time{}
-	}
+	over := overOutputLimit(lim, uint64(len(r.buf)), &r.softSince)
 	r.mu.Unlock()
 	if over {
 		s.log.Warn(fmt.Sprintf("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.", r.c.addr))
