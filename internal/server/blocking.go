@@ -202,7 +202,7 @@ func (s *Server) serveKey(bk blockKey) {
 		// A served blocking command reaches the slow log now, as itself
 		// (BLPOP, not the LPOP it propagates), as in Redis.
 		if !st.cmd.Has(FlagSkipSlowlog) {
-			s.slowlog.record(c, st.args, now, dur.Microseconds(), s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+			s.logSlow(c, st.args, now, dur.Microseconds())
 		}
 		s.unblock(c)
 	}

@@ -164,19 +164,19 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		c.w.Reset()
 	}
 	// A command that blocked is logged when it is served (serveKey).
-	logSlow := !cmd.Has(FlagSkipSlowlog) && c.blocked == nil
+	slow := !cmd.Has(FlagSkipSlowlog) && c.blocked == nil
 	if len(s.blk.ready) > 0 && !s.scriptBusy() {
 		// The command is logged before the clients it serves, as in Redis.
-		if logSlow {
-			s.slowlog.record(c, args, start, us, s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
-			logSlow = false
+		if slow {
+			s.logSlow(c, args, start, us)
+			slow = false
 		}
 		s.serveReadyKeys()
 	}
 	s.ks.Unlock()
 
-	if logSlow {
-		s.slowlog.record(c, args, start, us, s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+	if slow {
+		s.logSlow(c, args, start, us)
 	}
 	if t := s.live.latencyMonitor.Load(); t > 0 && dur.Milliseconds() >= t {
 		event := "command"

@@ -167,7 +167,7 @@ func execCommand(x *Ctx) {
 		}
 		// EXEC itself skips the slow log; the commands it ran are logged.
 		if !q.cmd.Has(FlagSkipSlowlog) {
-			s.slowlog.record(c, q.args, start, dur.Microseconds(), s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+			s.logSlow(c, q.args, start, dur.Microseconds())
 		}
 		s.stats.commands.Add(1)
 	}

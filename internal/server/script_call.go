@@ -191,7 +191,7 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 		s.feedMonitors(c, argv, start)
 	}
 	if !cmd.Has(FlagSkipSlowlog) {
-		s.slowlog.record(c, argv, start, dur.Microseconds(), s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+		s.logSlow(c, argv, start, dur.Microseconds())
 	}
 	s.stats.commands.Add(1)
 	return h.w.Bytes(), ""

@@ -31,6 +31,12 @@ func (l *slowlog) init() {}
 
 // record adds a command that took at least threshold microseconds
 // (threshold < 0 disables the log).
+// logSlow records a command that ran usec microseconds in the slow log,
+// under the current slowlog-log-slower-than and slowlog-max-len.
+func (s *Server) logSlow(c *Client, args [][]byte, start time.Time, usec int64) {
+	s.slowlog.record(c, args, start, usec, s.live.slowlogSlower.Load(), int(s.live.slowlogMax.Load()))
+}
+
 func (l *slowlog) record(c *Client, args [][]byte, start time.Time, usec, threshold int64, max int) {
 	if threshold < 0 || usec < threshold {
 		return
