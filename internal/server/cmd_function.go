@@ -26,7 +26,7 @@ const (
 func functionCommands() []*Command {
 	return []*Command{
 		spec("fcall", -3, scriptCallFlags, 0, 0, 0, "scripting", fcallCommand).keys(scriptKeys),
-		spec("fcall_ro", -3, scriptCallROFlags, 0, 0, 0, "scripting", fcallROCommand).keys(scriptKeys),
+		spec("fcall_ro", -3, scriptCallROFlags, 0, 0, 0, "scripting", fcallROCommand).keys(scriptKeys).readonlyScript(),
 		container("function", -2, "scripting",
 			spec("delete", 3, "write noscript", 0, 0, 0, "", functionDeleteCommand),
 			spec("dump", 2, "noscript", 0, 0, 0, "", functionDumpCommand),

@@ -32,9 +32,9 @@ const (
 func scriptCommands() []*Command {
 	return []*Command{
 		spec("eval", -3, scriptCallFlags, 0, 0, 0, "scripting", evalCommand).keys(scriptKeys),
-		spec("eval_ro", -3, scriptCallROFlags, 0, 0, 0, "scripting", evalROCommand).keys(scriptKeys),
+		spec("eval_ro", -3, scriptCallROFlags, 0, 0, 0, "scripting", evalROCommand).keys(scriptKeys).readonlyScript(),
 		spec("evalsha", -3, scriptCallFlags, 0, 0, 0, "scripting", evalshaCommand).keys(scriptKeys),
-		spec("evalsha_ro", -3, scriptCallROFlags, 0, 0, 0, "scripting", evalshaROCommand).keys(scriptKeys),
+		spec("evalsha_ro", -3, scriptCallROFlags, 0, 0, 0, "scripting", evalshaROCommand).keys(scriptKeys).readonlyScript(),
 		container("script", -2, "scripting",
 			spec("debug", 3, "noscript", 0, 0, 0, "", scriptDebugCommand),
 			spec("exists", -3, "noscript", 0, 0, 0, "", scriptExistsCommand),

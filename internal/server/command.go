@@ -149,6 +149,12 @@ func (c *Command) onlyACL(cats ...string) *Command {
 	return c
 }
 
+// readonlyScript marks a readonly script command (see scriptRO).
+func (c *Command) readonlyScript() *Command {
+	c.scriptRO = true
+	return c
+}
+
 // keys sets the movable-keys extractor.
 func (c *Command) keys(f func(args [][]byte) []int) *Command {
 	c.KeysFunc = f
@@ -167,10 +173,6 @@ func newCommandTable(families ...[]*Command) commandTable {
 				panic("duplicate command " + c.Name)
 			}
 			t[c.Name] = c
-			switch c.Name {
-			case "eval_ro", "evalsha_ro", "fcall_ro":
-				c.scriptRO = true
-			}
 		}
 	}
 	return t
