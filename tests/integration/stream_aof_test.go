@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -37,25 +38,13 @@ func readAOFCommands(t *testing.T, path string) [][]string {
 			hdr, _ := r.ReadString('\n')
 			l, _ := strconv.Atoi(strings.TrimSpace(hdr[1:]))
 			buf := make([]byte, l+2)
-			if _, err := readFullAOF(r, buf); err != nil {
+			if _, err := io.ReadFull(r, buf); err != nil {
 				t.Fatal(err)
 			}
 			cmd[i] = string(buf[:l])
 		}
 		out = append(out, cmd)
 	}
-}
-
-func readFullAOF(r *bufio.Reader, buf []byte) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 func streamFull(t *testing.T, ctx context.Context, c *redis.Client, key string) any {
