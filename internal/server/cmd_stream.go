@@ -183,13 +183,8 @@ func (x *Ctx) parseTrimArgs(xadd bool) (t trimSpec, idPos int, ok bool) {
 				}
 				t.args.MinID = id
 			} else {
-				n, ok := parseInt(x.args[i+1])
+				n, ok := x.trimCount(x.args[i+1], "MAXLEN")
 				if !ok {
-					x.Err(errNotInt)
-					return t, 0, false
-				}
-				if n < 0 {
-					x.Err("ERR The MAXLEN argument must be >= 0.")
 					return t, 0, false
 				}
 				t.args.MaxLen = n
@@ -198,13 +193,8 @@ func (x *Ctx) parseTrimArgs(xadd bool) (t trimSpec, idPos int, ok bool) {
 			t.strategy = true
 			t.argIdx = i
 		case eqFold(a, "limit") && more > 0:
-			n, ok := parseInt(x.args[i+1])
+			n, ok := x.trimCount(x.args[i+1], "LIMIT")
 			if !ok {
-				x.Err(errNotInt)
-				return t, 0, false
-			}
-			if n < 0 {
-				x.Err("ERR The LIMIT argument must be >= 0.")
 				return t, 0, false
 			}
 			t.args.Limit = n
@@ -764,4 +754,18 @@ func (x *Ctx) streamNow() int64 {
 		return x.now
 	}
 	return time.Now().UnixMilli()
+}
+
+// trimCount parses the MAXLEN or LIMIT count of a trim, replying on error.
+func (x *Ctx) trimCount(arg []byte, name string) (int64, bool) {
+	n, ok := parseInt(arg)
+	if !ok {
+		x.Err(errNotInt)
+		return 0, false
+	}
+	if n < 0 {
+		x.Err("ERR The " + name + " argument must be >= 0.")
+		return 0, false
+	}
+	return n, true
 }
