@@ -167,3 +167,30 @@ func TestMathRandomIsRedisRand48(t *testing.T) {
 		t.Fatalf("first random = %q", got)
 	}
 }
+
+// TestEvalKeysArgvFreshEachRun: KEYS and ARGV are refilled between runs
+// rather than reallocated, so whatever a script did to them must not show
+// in the next run.
+func TestEvalKeysArgvFreshEachRun(t *testing.T) {
+	e := NewEval(NewShared())
+	h := newFakeHost()
+	const show = "return {#KEYS, #ARGV, table.concat(KEYS, ','), table.concat(ARGV, ','), tostring(getmetatable(KEYS)), tostring(KEYS.x), tostring(ARGV[-1])}"
+	steps := []struct {
+		body       string
+		keys, args []string
+		want       string
+	}{
+		{show, []string{"a", "b"}, []string{"1"}, "*7\r\n:2\r\n:1\r\n$3\r\na,b\r\n$1\r\n1\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n"},
+		{"table.insert(KEYS, 'z'); KEYS.x = 1; ARGV[-1] = 'neg'; setmetatable(ARGV, {}); return 1", []string{"a"}, []string{"1"}, ":1\r\n"},
+		{show, []string{"c"}, []string{"2"}, "*7\r\n:1\r\n:1\r\n$1\r\nc\r\n$1\r\n2\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n"},
+		{"KEYS[5] = 'far'; ARGV[1] = nil; return 1", []string{"a", "b"}, []string{"1", "2"}, ":1\r\n"},
+		{show, []string{"d", "e", "f"}, nil, "*7\r\n:3\r\n:0\r\n$5\r\nd,e,f\r\n$0\r\n\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n"},
+		{show, []string{"g"}, []string{"x", "y"}, "*7\r\n:1\r\n:2\r\n$1\r\ng\r\n$3\r\nx,y\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n"},
+		{show, nil, nil, "*7\r\n:0\r\n:0\r\n$0\r\n\r\n$0\r\n\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n"},
+	}
+	for i, st := range steps {
+		if got := evalRaw(t, e, h, 2, st.body, st.keys, st.args...); got != st.want {
+			t.Errorf("step %d: %s\n got %q\nwant %q", i, st.body, got, st.want)
+		}
+	}
+}

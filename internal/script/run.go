@@ -17,16 +17,14 @@ func (v *vm) execute(host Host, name string, fn *lua.LFunction, keys, args [][]b
 		v.run = nil
 		v.resetAbort()
 	}()
-	keysT := luaArray(L, keys)
-	argsT := luaArray(L, args)
 	L.Push(fn)
 	nargs := 0
 	if !v.funcMode {
-		v.realG.RawSetString("KEYS", keysT)
-		v.realG.RawSetString("ARGV", argsT)
+		v.keys.fill(v, "KEYS", keys)
+		v.args.fill(v, "ARGV", args)
 	} else {
-		L.Push(keysT)
-		L.Push(argsT)
+		L.Push(luaArray(L, keys))
+		L.Push(luaArray(L, args))
 		nargs = 2
 	}
 	err := L.PCall(nargs, 1, v.errHandler)
@@ -52,4 +50,44 @@ func luaArray(L *lua.LState, items [][]byte) *lua.LTable {
 		t.RawSetInt(i+1, lua.LString(b))
 	}
 	return t
+}
+
+// argTable is one of EVAL's KEYS and ARGV globals. A script cannot keep
+// a table past its run in EVAL mode (globals and library tables are
+// read-only, and the chunk's locals die with the run), so the next run
+// may refill the same table instead of allocating one, provided the
+// script left it as a plain array: no metatable and no element past the
+// n it was given. Functions get fresh tables: a library's upvalues
+// outlive a call.
+type argTable struct {
+	t *lua.LTable
+	n int // elements the last run was given
+}
+
+// fill makes a.t hold items and be the global name.
+func (a *argTable) fill(v *vm, name string, items [][]byte) {
+	if a.t == nil || a.t.Metatable != lua.LNil || !a.plainUpTo() {
+		a.t = luaArray(v.L, items)
+		a.n = len(items)
+		v.realG.RawSetString(name, a.t)
+		return
+	}
+	for i, b := range items {
+		a.t.RawSetInt(i+1, lua.LString(b))
+	}
+	for i := len(items) + 1; i <= a.n; i++ {
+		a.t.RawSetInt(i, lua.LNil)
+	}
+	a.n = len(items)
+}
+
+// plainUpTo reports whether a.t has no non-nil element after index a.n
+// (in its array or hash part).
+func (a *argTable) plainUpTo() bool {
+	var from lua.LValue = lua.LNil // Next's start; LNumber(0) would skip the hash part's first key
+	if a.n > 0 {
+		from = lua.LNumber(a.n)
+	}
+	k, _ := a.t.Next(from)
+	return k == lua.LNil
 }

@@ -95,6 +95,10 @@ type vm struct {
 	aborted  string
 	deadline time.Time // FUNCTION LOAD time limit (zero: none)
 
+	// keys and args are EVAL's KEYS and ARGV tables, refilled from run
+	// to run while unchanged (run.go, reuseArray).
+	keys, args argTable
+
 	// Scratch buffers of redis.call, reused from call to call.
 	argv    [][]byte
 	argBuf  []byte

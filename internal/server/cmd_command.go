@@ -69,7 +69,16 @@ func (s *Server) lookupFullName(name string) *Command {
 // its subcommand; nil if there is none.
 func (s *Server) lookupCall(args [][]byte) *Command {
 	c := s.cmds.lookup(args[0])
-	if c == nil || c.Sub == nil || len(args) == 1 {
+	if c == nil {
+		return nil
+	}
+	return subcommand(c, args)
+}
+
+// subcommand resolves the subcommand args[1] of a container command c
+// (nil when unknown); any other command is returned as it is.
+func subcommand(c *Command, args [][]byte) *Command {
+	if c.Sub == nil || len(args) == 1 {
 		return c
 	}
 	return c.Sub[strings.ToLower(string(args[1]))]

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strconv"
@@ -102,6 +103,38 @@ func (s *Server) initScripting() {
 type scriptHost struct {
 	s *Server
 	w *resp.Writer // scratch writer of called commands' replies (the script client's)
+	// names remembers the commands scripts called last, by the name as
+	// written (scripts call the same few commands, usually in capitals,
+	// which the table's lookup must fold first). The table never changes
+	// after start-up, so entries never go stale.
+	names    [4]scriptName
+	nameNext int
+}
+
+// scriptName is one entry of scriptHost.names.
+type scriptName struct {
+	name []byte
+	cmd  *Command
+}
+
+// lookup is lookupCall through the names cache.
+func (h *scriptHost) lookup(argv [][]byte) *Command {
+	var cmd *Command
+	for i := range h.names {
+		if e := &h.names[i]; e.cmd != nil && bytes.Equal(e.name, argv[0]) {
+			cmd = e.cmd
+			break
+		}
+	}
+	if cmd == nil {
+		if cmd = h.s.cmds.lookup(argv[0]); cmd == nil {
+			return nil
+		}
+		e := &h.names[h.nameNext]
+		e.name, e.cmd = append(e.name[:0], argv[0]...), cmd
+		h.nameNext = (h.nameNext + 1) % len(h.names)
+	}
+	return subcommand(cmd, argv)
 }
 
 var _ script.Host = (*scriptHost)(nil)
@@ -143,7 +176,7 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 		s.ks.Lock()
 		defer s.ks.Unlock()
 	}
-	cmd := s.lookupCall(argv)
+	cmd := h.lookup(argv)
 	if cmd == nil {
 		s.countError(errScriptUnknownCmd)
 		return nil, errScriptUnknownCmd
@@ -173,15 +206,20 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	h.w.Reset()
 	h.w.Proto = proto
 	start := time.Now()
-	in := Ctx{s: s, c: c, cmd: cmd, args: argv, w: h.w, db: s.ks.DB(c.db), now: r.now, noBlock: true}
-	s.call(&in, 0)
+	// The script client's reusable context: a Ctx on the stack escapes
+	// through the handler call (an allocation per redis.call).
+	in := c.takeCtx()
+	*in = Ctx{s: s, c: c, cmd: cmd, args: argv, w: h.w, db: s.ks.DB(c.db), now: r.now, noBlock: true}
+	s.call(in, 0)
+	failed := in.failed
+	c.releaseCtx(in)
 	if cmd.Has(FlagReadonly) {
 		s.trackScriptRead(r)
 	}
 	dur := time.Since(start)
 	cmd.stats.calls++
 	cmd.stats.usec += dur.Microseconds()
-	if in.failed {
+	if failed {
 		cmd.stats.failed++
 	}
 	if s.live.latencyTrack.Load() {
