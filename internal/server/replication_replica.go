@@ -200,7 +200,7 @@ func (s *Server) runMasterLink(l *masterLink) {
 			return
 		default:
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errLinkLogged) {
 			s.log.Warn("Master link error: " + err.Error())
 		}
 		select {
@@ -268,7 +268,9 @@ func (s *Server) linkOnce(l *masterLink) error {
 			return err
 		}
 		if reply == "" || reply[0] == '-' {
-			return fmt.Errorf("unable to AUTH to MASTER: %s", reply)
+			// Redis's wording: tests and operators look for this line.
+			s.log.Warn("Unable to AUTH to MASTER: " + reply)
+			return errLinkLogged
 		}
 	}
 	port := s.cfg.Int("replica-announce-port")
@@ -569,6 +571,10 @@ func (s *Server) replicaAnswerGetack(x *Ctx) bool {
 	l.ackNow = true
 	return true
 }
+
+// errLinkLogged ends a link attempt whose cause the handshake already
+// logged in Redis's words.
+var errLinkLogged = errors.New("replication link: failure already logged")
 
 // replicaSyncRefusal is the error a SYNC gets on a replica not connected
 // to its master, or "".
