@@ -225,14 +225,17 @@ func readZSet(r *reader, typ byte, lim *Limits) (*types.ZSet, error) {
 		if err != nil {
 			return z, err
 		}
+		// Entries alternate member, score. pending marks a member waiting
+		// for its score (the member may be empty, so not member != nil).
 		var member []byte
+		pending := false
 		each := encoding.ListpackEach
 		if typ == TypeZSetZiplist {
 			each = encoding.ZiplistEach
 		}
 		err = each(blob, func(b []byte, n int64, isInt bool) error {
-			if member == nil {
-				member = entryBytes(b, n, isInt)
+			if !pending {
+				member, pending = entryBytes(b, n, isInt), true
 				return nil
 			}
 			score := float64(n)
@@ -243,11 +246,10 @@ func readZSet(r *reader, typ byte, lim *Limits) (*types.ZSet, error) {
 				}
 				score = f
 			}
-			m := member
-			member = nil
-			return add(m, score)
+			pending = false
+			return add(member, score)
 		})
-		if err == nil && member != nil {
+		if err == nil && pending {
 			err = errors.New("rdb: sorted set listpack has a member without a score")
 		}
 		return z, err
@@ -295,21 +297,22 @@ func readHash(r *reader, typ byte, lim *Limits) (*types.Hash, error) {
 		if err != nil {
 			return h, err
 		}
+		// Entries alternate field, value; the field may be empty.
 		var field []byte
+		pending := false
 		each := encoding.ListpackEach
 		if typ == TypeHashZiplist {
 			each = encoding.ZiplistEach
 		}
 		err = each(blob, func(b []byte, n int64, isInt bool) error {
-			if field == nil {
-				field = entryBytes(b, n, isInt)
+			if !pending {
+				field, pending = entryBytes(b, n, isInt), true
 				return nil
 			}
-			f := field
-			field = nil
-			return set(f, entryBytes(b, n, isInt))
+			pending = false
+			return set(field, entryBytes(b, n, isInt))
 		})
-		if err == nil && field != nil {
+		if err == nil && pending {
 			err = errors.New("rdb: hash listpack has a field without a value")
 		}
 		return h, err

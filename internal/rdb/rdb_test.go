@@ -56,6 +56,7 @@ func sampleEntries() map[string]keyspace.Entry {
 	for i, f := range []float64{0, -0.5, 1e300, math.Inf(1), math.Inf(-1), 3, 0.1} {
 		zs.Add([]byte(fmt.Sprint("z", i)), f, 128, 64)
 	}
+	zs.Add([]byte(""), 2, 128, 64) // an empty member
 	for i := 0; i < 400; i++ {
 		zb.Add([]byte(fmt.Sprint("member", i)), float64(i)/7, 128, 64)
 	}
@@ -65,6 +66,8 @@ func sampleEntries() map[string]keyspace.Entry {
 	hs, hb := types.NewHash(), types.NewHash()
 	hs.Set([]byte("a"), []byte("1"), 128, 64)
 	hs.Set([]byte("b"), []byte("two"), 128, 64)
+	hs.Set([]byte(""), []byte("empty field"), 128, 64) // an empty entry must not break the field/value pairing
+	hs.Set([]byte("empty value"), []byte(""), 128, 64)
 	for i := 0; i < 200; i++ {
 		hb.Set([]byte(fmt.Sprint("f", i)), []byte(fmt.Sprint("v", i)), 128, 64)
 	}
