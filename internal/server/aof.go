@@ -57,7 +57,9 @@ type aofState struct {
 	timestamps       atomic.Bool
 
 	// Statistics for INFO persistence.
-	rewriting      atomic.Bool
+	rewriting atomic.Bool
+	// rwKill asks the running rewrite to stop (appendonly turned off).
+	rwKill         atomic.Bool
 	scheduled      atomic.Bool
 	rewriteStartMs atomic.Int64
 	lastRewriteSec atomic.Int64
@@ -159,7 +161,15 @@ func (s *Server) startAppendOnlyLocked() error {
 		return nil
 	}
 	a.scheduled.Store(true)
-	go s.aofRunScheduled()
+	switch {
+	case s.persist.bgsave != nil:
+		s.log.Warn("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+	case s.inExec:
+		// The cron starts it once the transaction is over.
+		s.log.Warn("AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
+	default:
+		go s.aofRunScheduled()
+	}
 	return nil
 }
 
@@ -172,6 +182,12 @@ func (s *Server) stopAppendOnlyLocked() {
 	}
 	a.on, a.waitRewrite, a.sinkOn = false, false, false
 	a.scheduled.Store(false)
+	if a.rewriting.Load() {
+		// Redis kills its rewrite child here; the in-process rewrite
+		// stops at its next step and leaves the files as they were.
+		s.log.Info("Killing running AOF rewrite child (in-process rewrite)")
+		a.rwKill.Store(true)
+	}
 	s.prop.selectedDB = -1
 	if w := a.w.Swap(nil); w != nil {
 		if err := w.Close(); err != nil {
@@ -302,6 +318,7 @@ func (s *Server) aofRunScheduled() {
 		return
 	}
 	s.aof.scheduled.Store(false)
+	s.aof.rwKill.Store(false)
 	go s.runRewrite()
 }
 
@@ -315,8 +332,9 @@ func aofCommands() []*Command {
 // bgrewriteaofCommand starts a background rewrite (BGREWRITEAOF).
 func bgrewriteaofCommand(x *Ctx) {
 	s := x.s
-	if s.persist.bgsave != nil && !s.aof.rewriting.Load() {
-		// One background job at a time, as Redis's single child.
+	if (s.persist.bgsave != nil || s.inExec) && !s.aof.rewriting.Load() {
+		// One background job at a time, as Redis's single child; inside
+		// EXEC Redis does not fork either.
 		s.aof.scheduled.Store(true)
 		x.w.Simple("Background append only file rewriting scheduled")
 		return
@@ -326,6 +344,7 @@ func bgrewriteaofCommand(x *Ctx) {
 		return
 	}
 	s.aof.scheduled.Store(false)
+	s.aof.rwKill.Store(false)
 	go s.runRewrite()
 	x.w.Simple("Background append only file rewriting started")
 }
@@ -453,6 +472,11 @@ func (s *Server) runRewrite() {
 	s.log.Info("Background append only file rewriting started")
 	err := s.rewrite()
 	a.lastRewriteSec.Store(int64(time.Since(start).Seconds()))
+	if err != nil && a.rwKill.Load() {
+		// Killed by CONFIG SET appendonly no: not a failure to retry.
+		s.log.Info("Background AOF rewrite terminated by request")
+		return
+	}
 	if err != nil {
 		a.lastRewriteErr.Store(true)
 		n := a.consecFailures.Add(1)
@@ -518,7 +542,7 @@ func (s *Server) rewrite() (err error) {
 		}
 		s.ks.Unlock()
 		if err == nil {
-			err = s.finishSnapshot(run, out, nil, nil)
+			err = s.finishSnapshot(run, out, nil, a.rwKill.Load)
 		}
 	} else {
 		prep, old, err = s.rewriteAOFFormat(out, rw, prep)
@@ -672,6 +696,7 @@ const (
 // exactly, and the incremental file holds what came after.
 func (s *Server) rewriteAOFFormat(out io.Writer, rw *aofRewrite, p *incrPrep) (*incrPrep, *aof.Writer, error) {
 	d := &baseDumper{selected: -1}
+	delay := time.Duration(s.cfg.Int("rdb-key-save-delay")) * time.Microsecond // test knob, as in the RDB walk
 	stamp := func() {
 		if s.aof.timestamps.Load() {
 			d.b = aof.AppendTimestamp(d.b, time.Now().Unix()) // as Redis: the base starts with one
@@ -688,12 +713,23 @@ func (s *Server) rewriteAOFFormat(out io.Writer, rw *aofRewrite, p *incrPrep) (*
 			}
 			db := s.ks.DB(dbi)
 			now := nowMs()
-			cursor = db.Scan(cursor, rewriteChunkKeys, now, func(k string, e *keyspace.Entry) {
+			step, keys := rewriteChunkKeys, 0
+			if delay > 0 {
+				step = 1
+			}
+			cursor = db.Scan(cursor, step, now, func(k string, e *keyspace.Entry) {
 				d.key(dbi, []byte(k), e, false)
+				keys++
 			})
 			s.ks.Unlock()
 			if err := d.flushTo(out); err != nil {
 				return p, nil, err
+			}
+			if delay > 0 {
+				sleepUnless(delay*time.Duration(keys), s.aof.rwKill.Load)
+			}
+			if s.aof.rwKill.Load() {
+				return p, nil, errSaveCanceled
 			}
 			if cursor == 0 {
 				break
@@ -1341,10 +1377,8 @@ func (s *Server) aofClose() {
 // debugLoadAOF is DEBUG LOADAOF: the AOF is written out, the dataset
 // emptied and reloaded from the files (keyspace lock held).
 func (s *Server) debugLoadAOF(x *Ctx) {
-	if !s.aof.on {
-		x.Err("ERR DEBUG LOADAOF needs appendonly yes")
-		return
-	}
+	// With appendonly off it loads what the last BGREWRITEAOF wrote, as
+	// Redis does.
 	if w := s.aof.w.Load(); w != nil {
 		if err := w.Barrier(w.Fed(), true); err != nil {
 			x.Err("ERR Error writing the AOF: " + err.Error())

@@ -416,7 +416,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.num("pubsub_patterns", patterns)
 	w.num("pubsubshard_channels", shard)
 	w.num("latest_fork_usec", 0)
-	w.num("total_forks", 0)
+	w.num("total_forks", s.stats.forks.Load())
 	w.num("migrate_cached_sockets", int64(s.migrate.len()))
 	w.num("slave_expires_tracked_keys", 0)
 	w.num("active_defrag_hits", 0)

@@ -136,8 +136,10 @@ func flushallCommand(x *Ctx) {
 	for i := 0; i < x.s.ks.Count(); i++ {
 		x.s.signalAllBlocked(i) // XREADGROUP waiters fail (their group is gone)
 	}
+	// As in Redis, the dirty counter grows by the keys removed only: with
+	// save points the snapshot just taken resets it to 0 (FLUSHALL
+	// propagates regardless, by rule).
 	x.s.flushallPersistence()
-	x.s.ks.Dirty++
 	x.w.OK()
 }
 

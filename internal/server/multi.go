@@ -136,6 +136,8 @@ func execCommand(x *Ctx) {
 	s.unwatchAll(c)
 	c.multi = nil
 	x.w.Array(len(m.queue))
+	s.inExec = true
+	defer func() { s.inExec = false }()
 	for _, q := range m.queue {
 		start := time.Now()
 		now := start.UnixMilli()

@@ -100,7 +100,7 @@ func (s *Server) propEnter() propMark {
 func (s *Server) propExit(x *Ctx, m propMark) {
 	s.prop.depth--
 	dirty := (s.ks.Dirty - m.dirty) - (s.prop.sideDirty - m.side)
-	if s.aof.rw != nil && dirty > 0 {
+	if s.aof.rw != nil && (dirty > 0 || propRules[x.cmd.FullName()].force) {
 		s.rewriteNoteCommand(x)
 	}
 	if s.propagating() {

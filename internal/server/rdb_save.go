@@ -102,6 +102,7 @@ func (s *Server) beginSnapshotLocked(aofBase bool) (*snapshotRun, error) {
 		return nil, errSnapshotRunning
 	}
 	run := &snapshotRun{opts: s.rdbWriteOptions(), side: make([][]byte, s.ks.Count()), access: s.accessSaver()}
+	s.stats.forks.Add(1) // INFO total_forks: the snapshots that stand in for Redis's fork children
 	run.w = rdb.NewWriter(nil, s.cfg.Bool("rdbchecksum"), run.opts)
 	run.snap = s.ks.BeginSnapshot(func(db int, key string, e *keyspace.Entry) {
 		idle, freq := run.access(e, nowMs())
@@ -165,14 +166,15 @@ func (s *Server) finishSnapshot(run *snapshotRun, dst io.Writer, progress func(k
 				flush()
 			}
 			if delay > 0 {
-				time.Sleep(delay * time.Duration(keys-before))
+				sleepUnless(delay*time.Duration(keys-before), canceled)
 			}
 			// Let the connection goroutines run between steps: with one
 			// core (GOMAXPROCS 1) the walk would otherwise hold the
 			// processor until preempted, 10 ms at a time.
 			runtime.Gosched()
 			if canceled != nil && canceled() {
-				// The data is gone (FLUSHALL): nothing left to stamp.
+				// The data is gone (FLUSHALL) or the job was killed
+				// (appendonly no): nothing left to stamp.
 				werr = errSaveCanceled
 				break
 			}
@@ -339,5 +341,20 @@ func (s *Server) savePointsDue(now time.Time) {
 			_ = s.startBgsave()
 			return
 		}
+	}
+}
+
+// sleepUnless sleeps for d (rdb-key-save-delay, a test knob that makes a
+// save slow) in short steps, returning early once canceled reports true,
+// so that a killed job stops promptly as Redis's killed child does.
+func sleepUnless(d time.Duration, canceled func() bool) {
+	const step = 10 * time.Millisecond
+	for d > 0 {
+		if canceled != nil && canceled() {
+			return
+		}
+		t := min(d, step)
+		time.Sleep(t)
+		d -= t
 	}
 }

@@ -74,6 +74,9 @@ type Server struct {
 	prop      propagation            // command propagation stream (propagate.go; keyspace lock)
 	aof       aofState               // append-only file (aof.go)
 	repl      replState              // replication (replication_master.go; keyspace lock)
+	// inExec is set while EXEC runs its queue (keyspace lock): background
+	// jobs requested inside it are scheduled for after it, as in Redis.
+	inExec bool
 
 	stats     serverStats
 	errStats  errorStats
@@ -137,7 +140,10 @@ type serverStats struct {
 	unexpectedErr atomic.Int64
 	// blockedClients and trackingClients are maintained by blocking
 	// operations and client tracking (INFO clients).
-	blockedClients  atomic.Int64
+	blockedClients atomic.Int64
+	// forks counts background snapshots (BGSAVE, AOF rewrites, full
+	// syncs): Redis forks a child for each.
+	forks           atomic.Int64
 	trackingClients atomic.Int64
 }
 
