@@ -77,6 +77,11 @@ func (db *DB) expire(key []byte) {
 	db.Changed(key, NotifyExpired, "expired")
 }
 
+// ExpireKey removes key as expired (counted in expired_keys, reported as
+// "expired") even while expiry is paused: a writable replica expiring the
+// keys its own clients wrote, which its master will never delete.
+func (db *DB) ExpireKey(key []byte) { db.expire(key) }
+
 // remove deletes key from both tables without reporting.
 func (db *DB) remove(key []byte) bool {
 	if db.ks.snap != nil {

@@ -51,6 +51,7 @@ func (s *Server) cron() {
 		s.expireHashFieldsCycle(budget)
 		s.savePointsDue(time.Now())
 		s.replicationMasterCron(time.Now())
+		s.expireReplicaKeys(nowMs())
 		s.migrate.expire(time.Now())
 		if s.track.bcastDirty {
 			// Keys expired by the cycle above, for BCAST clients.

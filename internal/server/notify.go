@@ -14,6 +14,9 @@ func (s *Server) keyChanged(db *keyspace.DB, key []byte, class int, event string
 	if s.aof.rw != nil {
 		s.rewriteTouched(db, key)
 	}
+	if !s.isMaster() {
+		s.replicaKeyWritten(db, key)
+	}
 	if len(s.watchers) > 0 {
 		s.touchWatched(db, key)
 	}

@@ -77,6 +77,9 @@ type Server struct {
 	// inExec is set while EXEC runs its queue (keyspace lock): background
 	// jobs requested inside it are scheduled for after it, as in Redis.
 	inExec bool
+	// replicaExpires holds the keys with a TTL that clients wrote on this
+	// server while it is a writable replica (replica_expire.go).
+	replicaExpires map[blockKey]struct{}
 
 	stats     serverStats
 	errStats  errorStats

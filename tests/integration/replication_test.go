@@ -483,3 +483,40 @@ func TestReplicationReplicaKillsMasterLink(t *testing.T) {
 		t.Errorf("sync_full:%s sync_partial_ok:%s", infoField(stats, "sync_full"), infoField(stats, "sync_partial_ok"))
 	}
 }
+
+// TestReplicationWritableReplicaExpiresOwnKeys: keys a client writes with
+// a TTL on a writable replica expire there (no DEL from the master will
+// come for them), while keys from the master stay until the master's DEL,
+// as in Redis (replication-3.tcl).
+func TestReplicationWritableReplicaExpiresOwnKeys(t *testing.T) {
+	ctx := context.Background()
+	mAddr := testutil.StartPeregrine(t, "--enable-debug-command", "yes")
+	_, mPort, _ := net.SplitHostPort(mAddr)
+	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort, "--replica-read-only", "no")
+	m := redis.NewClient(&redis.Options{Addr: mAddr})
+	defer m.Close()
+	r := redis.NewClient(&redis.Options{Addr: rAddr})
+	defer r.Close()
+	waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+	if err := m.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err(); err != nil {
+		t.Fatal(err)
+	}
+	m.Set(ctx, "from-master", "v", 200*time.Millisecond)
+	waitFor(t, func() bool { return r.DBSize(ctx).Val() == 1 })
+	for i := 0; i < 3; i++ {
+		if err := r.Set(ctx, fmt.Sprint("own", i), i, 300*time.Millisecond).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := r.DBSize(ctx).Val(); n != 4 {
+		t.Fatalf("replica dbsize = %d, want 4", n)
+	}
+	// Nobody reads the keys: only the replica's cron can remove its own.
+	waitFor(t, func() bool { return r.DBSize(ctx).Val() == 1 })
+	if n := r.Exists(ctx, "from-master").Val(); n != 0 {
+		t.Errorf("the master's expired key is visible on the replica")
+	}
+	if got := infoField(r.Info(ctx, "stats").Val(), "expired_keys"); got != "3" {
+		t.Errorf("replica expired_keys = %s, want 3", got)
+	}
+}
