@@ -3,8 +3,10 @@ package rdb
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/peregrinedb/peregrine/internal/encoding"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
@@ -32,6 +34,60 @@ func errDuplicate(what string, elem []byte) error {
 
 // readValue decodes a value of type typ into an entry.
 func readValue(r *reader, typ byte, lim *Limits) (keyspace.Entry, error) {
+	e, err := readValueOf(r, typ, lim)
+	if err != nil {
+		err = integrityError(typ, err)
+	}
+	return e, err
+}
+
+// integrityError names the damage in a value encoded as one blob
+// (ziplist, listpack, zipmap, intset) the way Redis's loader reports it
+// ("hash ziplist integrity check failed: ..."): operators and Redis's
+// corruption tests look for those words in the log. Truncated input and
+// empty collections keep their own errors.
+func integrityError(typ byte, err error) error {
+	if errors.Is(err, ErrEmptyKey) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return err
+	}
+	var what string
+	switch typ {
+	case TypeListZiplist:
+		what = "list ziplist"
+	case TypeListQuicklist:
+		what = "ziplist"
+	case TypeListQuicklist2:
+		what = "listpack"
+	case TypeSetIntset:
+		what = "intset"
+	case TypeSetListpack:
+		what = "set listpack"
+	case TypeZSetZiplist:
+		what = "zset ziplist"
+	case TypeZSetListpack:
+		what = "zset listpack"
+	case TypeHashZipmap:
+		what = "zipmap"
+	case TypeHashZiplist:
+		what = "hash ziplist"
+	case TypeHashListpack:
+		what = "hash listpack"
+	case TypeStreamListpacks, TypeStreamListpack2, TypeStreamListpack3:
+		if strings.Contains(err.Error(), "duplicate consumer ") {
+			return fmt.Errorf("duplicate stream consumer detected: %w", err)
+		}
+		if !strings.Contains(err.Error(), "listpack") {
+			return err
+		}
+		what = "stream listpack"
+	default:
+		return err
+	}
+	return fmt.Errorf("%s integrity check failed: %w", what, err)
+}
+
+// readValueOf decodes one value of type typ.
+func readValueOf(r *reader, typ byte, lim *Limits) (keyspace.Entry, error) {
 	switch typ {
 	case TypeString:
 		s, err := r.str()

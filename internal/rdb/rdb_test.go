@@ -309,3 +309,26 @@ func FuzzParsePayload(f *testing.F) {
 		}
 	})
 }
+
+// TestPayloadIntegrityErrors: a damaged blob is reported with the words
+// Redis's loader uses ("hash listpack integrity check failed"), which
+// operators and Redis's corruption tests look for in the log.
+func TestPayloadIntegrityErrors(t *testing.T) {
+	h := types.NewHash()
+	h.Set([]byte("a"), []byte("1"), 128, 64)
+	h.Set([]byte("b"), []byte("2"), 128, 64)
+	e := keyspace.Entry{Type: keyspace.TypeHash, Obj: h}
+	p, err := Payload(&e, &WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p[0] != TypeHashListpack {
+		t.Fatalf("payload type %d, want a hash listpack", p[0])
+	}
+	body := append([]byte(nil), p[:len(p)-10]...) // without version and CRC
+	body[2]++                                    // the listpack's total-bytes header (after the type and a 1-byte length)
+	_, err = ParsePayload(SealPayload(body), &testLimits)
+	if err == nil || !strings.Contains(err.Error(), ": hash listpack integrity check failed: listpack: header says") {
+		t.Fatalf("error = %v", err)
+	}
+}

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 	"github.com/peregrinedb/peregrine/internal/rdb"
+	"strings"
 )
 
 // persistenceCommands are SAVE, BGSAVE, DUMP and RESTORE.
@@ -138,6 +140,9 @@ func restoreCommand(x *Ctx) {
 	lim := x.s.rdbLimits()
 	e, err := rdb.ParsePayload(payload, &lim)
 	if err != nil {
+		// Redis logs what was wrong at verbose level and answers with
+		// the bare error.
+		x.s.log.Log(context.Background(), LevelVerbose, "Internal error in RDB reading (RESTORE payload) -> "+capitalize(strings.TrimPrefix(err.Error(), rdb.ErrBadPayload.Error()+": ")))
 		x.Err("ERR Bad data format")
 		return
 	}

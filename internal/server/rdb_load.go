@@ -124,7 +124,12 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			}
 			return nil
 		},
-		Skipped: func(db int, key []byte) { skipped++ },
+		Skipped: func(db int, key []byte) {
+			if skipped < 10 {
+				s.log.Warn("rdbLoadObject skipping empty key: " + string(key))
+			}
+			skipped++
+		},
 	}
 	_, err := rdb.Load(r, h)
 	s.persist.loadedKeys, s.persist.loadedExpired = loaded, expired
@@ -133,7 +138,7 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			s.log.Warn(err.Error() + ". Aborting now.")
 			s.log.Warn("Internal error in RDB reading -> RDB CRC error")
 		} else {
-			s.log.Warn("Internal error in RDB reading: " + err.Error())
+			s.log.Warn("Internal error in RDB reading -> " + capitalize(err.Error()))
 		}
 		return err
 	}
@@ -173,3 +178,12 @@ func (s *Server) loadDataAtStartup() error {
 // ErrLoad wraps the error Start returns when the data file cannot be
 // loaded; the server has already logged it in Redis's words.
 var ErrLoad = errors.New("fatal error loading the DB")
+
+// capitalize upper-cases the first letter of an error text for a log
+// line in Redis's style ("Hash ziplist integrity check failed: ...").
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-32) + s[1:]
+}
