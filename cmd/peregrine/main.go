@@ -83,10 +83,17 @@ func run(args []string) int {
 	}
 
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGABRT)
 	for {
 		select {
 		case sig := <-sigs:
+			if sig == syscall.SIGABRT {
+				// Redis writes a crash report and dies; so does Peregrine
+				// (128+6, a shell's view of death by SIGABRT).
+				srv.CrashReport("signal: 6 (SIGABRT)")
+				srv.RemoveTempRDB()
+				return 134
+			}
 			name := "SIGTERM"
 			if sig == syscall.SIGINT {
 				name = "SIGINT"

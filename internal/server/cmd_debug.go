@@ -72,6 +72,7 @@ type debugHandler struct {
 var debugHandlers = map[string]debugHandler{
 	"help":                         {2, 2, debugHelp},
 	"sleep":                        {3, 3, debugSleep},
+	"segfault":                     {2, 2, debugSegfault},
 	"set-active-expire":            {3, 3, debugSetActiveExpire},
 	"object":                       {3, 3, debugObject},
 	"sdslen":                       {3, 3, debugSdslen},
@@ -162,6 +163,8 @@ func debugHelp(x *Ctx) {
 		"    Up to 4GB; 0 restores the default (1GB).",
 		"SET-SKIP-CHECKSUM-VALIDATION <0|1>",
 		"    Skip checksum checks of RDB files and RESTORE payloads.",
+		"SEGFAULT",
+		"    Write a crash report (stack traces) and stop the server at once, without saving.",
 		"SLEEP <seconds>",
 		"    Block the server for <seconds> (decimals allowed).",
 		"STRINGMATCH-TEST",

@@ -20,6 +20,7 @@ func (s *Server) loadLiveConfig() {
 	s.live.debugCommand.Store(&dbg)
 	s.live.latencyMonitor.Store(s.cfg.Int("latency-monitor-threshold"))
 	s.live.latencyTrack.Store(s.cfg.Bool("latency-tracking"))
+	s.live.watchdog.Store(s.cfg.Int("watchdog-period"))
 	s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
 	s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
 	s.live.hashMaxEntries.Store(s.cfg.Int("hash-max-listpack-entries"))
@@ -108,6 +109,11 @@ func (s *Server) registerConfigHooks() {
 	})
 	s.cfg.OnApply("requirepass", func(v string) error {
 		s.live.requirepass.Store(&v)
+		return nil
+	})
+	s.cfg.OnApply("watchdog-period", func(v string) error {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		s.live.watchdog.Store(n)
 		return nil
 	})
 	s.cfg.OnApply("latency-tracking", func(v string) error {

@@ -115,6 +115,10 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 	replyMark := c.w.Len()
 	s.track.current = c
+	if s.live.watchdog.Load() > 0 {
+		s.cmdStart.Store(start.UnixNano())
+		defer s.cmdStart.Store(0)
+	}
 	s.call(x, replyMark)
 	failed := x.failed
 	c.releaseCtx(x)

@@ -77,6 +77,9 @@ type Server struct {
 	// inExec is set while EXEC runs its queue (keyspace lock): background
 	// jobs requested inside it are scheduled for after it, as in Redis.
 	inExec bool
+	// cmdStart is when the command in progress started (unix ns; 0 when
+	// none or when the watchdog is off), for the watchdog (crash.go).
+	cmdStart atomic.Int64
 	// replicaExpires holds the keys with a TTL that clients wrote on this
 	// server while it is a writable replica (replica_expire.go).
 	replicaExpires map[blockKey]struct{}
@@ -121,6 +124,7 @@ type liveConfig struct {
 	debugCommand   atomic.Pointer[string]
 	latencyMonitor atomic.Int64
 	latencyTrack   atomic.Bool  // latency-tracking
+	watchdog       atomic.Int64 // watchdog-period, ms (0: off)
 	notifyFlags    atomic.Int64 // notify-keyspace-events classes
 	maxmemory      atomic.Uint64
 	// collection encoding thresholds
@@ -255,6 +259,7 @@ func (s *Server) Start() error {
 	s.startReplicationFromConfig() // replicaof directive (replication_replica.go)
 	s.wg.Add(1)
 	go s.cron()
+	go s.watchdogLoop()
 	return nil
 }
 
