@@ -68,6 +68,7 @@ type replica struct {
 	// Output, guarded by mu.
 	mu        sync.Mutex
 	buf       []byte
+	writing   int  // bytes taken from buf and being written to the socket
 	streaming bool // buf may be written to the socket
 	closed    bool
 	softSince time.Time
@@ -530,6 +531,7 @@ func (s *Server) runReplicaWriter(r *replica, prefix []byte, sync func(w io.Writ
 		closed := r.closed
 		if r.streaming {
 			pending, r.buf = r.buf, pending[:0]
+			r.writing = len(pending)
 		}
 		r.mu.Unlock()
 		if len(pending) > 0 {
@@ -542,6 +544,9 @@ func (s *Server) runReplicaWriter(r *replica, prefix []byte, sync func(w io.Writ
 				return
 			}
 			pending = pending[:0]
+			r.mu.Lock()
+			r.writing = 0
+			r.mu.Unlock()
 			continue
 		}
 		if closed {
@@ -791,4 +796,19 @@ func debugReplicate(x *Ctx) {
 		x.s.replFeed(aof.AppendCommand(nil, x.args[2:]...))
 	}
 	x.w.OK()
+}
+
+// replBufferMemory is INFO memory's view of replication: the backlog's
+// bytes and what replicas have yet to receive (queued or in a write the
+// socket has not taken). The keyspace lock is held.
+func (s *Server) replBufferMemory() (backlog, replicas int64) {
+	if b := s.repl.backlog; b != nil {
+		backlog = b.histlen
+	}
+	for _, r := range s.repl.replicas {
+		r.mu.Lock()
+		replicas += int64(len(r.buf) + r.writing)
+		r.mu.Unlock()
+	}
+	return backlog, replicas
 }

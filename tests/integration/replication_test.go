@@ -434,6 +434,13 @@ func TestReplicationPeregrineChain(t *testing.T) {
 	if err := r2.Set(ctx, "x", "1", 0).Err(); err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
 		t.Errorf("write on the sub-replica: %v", err)
 	}
+	// INFO memory counts the backlog in the replication buffers.
+	mem := m.Info(ctx, "memory").Val()
+	backlog, _ := strconv.Atoi(infoField(mem, "mem_replication_backlog"))
+	total, _ := strconv.Atoi(infoField(mem, "mem_total_replication_buffers"))
+	if backlog <= 0 || total < backlog {
+		t.Errorf("mem_replication_backlog %d, mem_total_replication_buffers %d after writes", backlog, total)
+	}
 }
 
 // TestReplicationLargeCommand: a command larger than the replica's
