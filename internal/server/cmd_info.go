@@ -193,6 +193,9 @@ func (s *Server) infoServer(w *infoWriter) {
 	w.str("executable", exe)
 	w.str("config_file", s.cfg.File())
 	w.num("io_threads_active", 0)
+	if ms := s.shutdownRemainingMs(); ms >= 0 {
+		w.num("shutdown_in_milliseconds", ms)
+	}
 }
 
 // lruClock is Redis's 24-bit LRU clock in seconds.

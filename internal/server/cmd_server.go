@@ -194,7 +194,7 @@ func monitorCommand(x *Ctx) {
 // without a reply, as with Redis. A failed save stops the shutdown unless
 // FORCE.
 func shutdownCommand(x *Ctx) {
-	var nosave, save, abort, other, force bool
+	var nosave, save, abort, other, now, force bool
 	for _, a := range x.args[1:] {
 		switch {
 		case eqFold(a, "nosave"):
@@ -202,7 +202,7 @@ func shutdownCommand(x *Ctx) {
 		case eqFold(a, "save"):
 			save = true
 		case eqFold(a, "now"):
-			other = true
+			other, now = true, true
 		case eqFold(a, "force"):
 			other, force = true, true
 		case eqFold(a, "abort"):
@@ -217,7 +217,10 @@ func shutdownCommand(x *Ctx) {
 		return
 	}
 	if abort {
-		if !x.s.shutdownASAP.CompareAndSwap(true, false) {
+		switch {
+		case x.s.shut.active:
+			x.s.cancelShutdown()
+		case !x.s.shutdownASAP.CompareAndSwap(true, false):
 			x.Err("ERR No shutdown in progress.")
 			return
 		}
@@ -230,15 +233,15 @@ func shutdownCommand(x *Ctx) {
 		x.Err(x.s.busyError())
 		return
 	}
-	x.s.log.Warn("User requested shutdown...")
-	if err := x.s.prepareShutdown(save, nosave, force); err != nil {
-		x.Err("ERR Errors trying to SHUTDOWN. Check logs.")
-		return
+	// Inside MULTI or a script SHUTDOWN cannot block: it does not wait for
+	// replicas, as in Redis.
+	f := shutdownFlags{save: save, nosave: nosave, now: now || x.noBlock, force: force}
+	if !x.s.beginShutdown(f, x.c, x.cmd) {
+		return // blocked until the replicas catch up, or failed (replied)
 	}
-	x.c.flags |= clientCloseAfterReply
 	// shutdown closes the listeners and every connection, this one
 	// included, and waits for the connection goroutines in the background.
-	x.s.shutdown(0)
+	x.c.flags |= clientCloseAfterReply
 }
 
 // fmtFloat2 formats like C's "%.2f".

@@ -22,17 +22,23 @@ func (s *Server) cron() {
 		if s.debug.pauseCron.Load() {
 			continue // DEBUG PAUSE-CRON
 		}
-		if s.shutdownASAP.Load() {
-			s.log.Warn("User requested shutdown...")
-			s.ks.Lock()
-			err := s.prepareShutdown(false, false, false)
-			s.ks.Unlock()
-			if err != nil {
+		s.ks.Lock()
+		stopping := false
+		switch {
+		case s.shut.active:
+			stopping = s.shutdownCron()
+		case s.shutdownASAP.Load():
+			var f shutdownFlags
+			if sig := s.lastSignal.Load(); sig != nil {
+				f = s.signalShutdownFlags(*sig)
+			}
+			if stopping = s.beginShutdown(f, nil, nil); !stopping && !s.shut.active {
 				s.shutdownASAP.Store(false)
 				s.log.Warn("SIGTERM received but errors trying to shut down the server, check the logs for more information")
-				continue
 			}
-			s.shutdown(0)
+		}
+		s.ks.Unlock()
+		if stopping {
 			return
 		}
 		// Redis gives the slow expire cycle 25% of a cron period.

@@ -77,6 +77,10 @@ type Server struct {
 	// inExec is set while EXEC runs its queue (keyspace lock): background
 	// jobs requested inside it are scheduled for after it, as in Redis.
 	inExec bool
+	// shut is a shutdown waiting for lagging replicas (shutdown_wait.go).
+	shut shutdownWait
+	// lastSignal names the signal that asked for the pending shutdown.
+	lastSignal atomic.Pointer[string]
 	// cmdStart is when the command in progress started (unix ns; 0 when
 	// none or when the watchdog is off), for the watchdog (crash.go).
 	cmdStart atomic.Int64
@@ -312,6 +316,7 @@ func (s *Server) Signal(name string) (exitNow bool) {
 		return true
 	}
 	s.log.Warn(fmt.Sprintf("Received %s scheduling shutdown...", name))
+	s.lastSignal.Store(&name)
 	s.shutdownASAP.Store(true)
 	return false
 }
