@@ -25,6 +25,9 @@ type loadOptions struct {
 	merge bool
 	// exact: the RDB is followed by other data in the stream (rdb.Handler.Exact).
 	exact bool
+	// startup: the load at start-up, which restores the replication ID
+	// and offset the file records (repl_info.go).
+	startup bool
 }
 
 // countingReader counts the bytes read for INFO loading_loaded_bytes.
@@ -72,12 +75,16 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 	}
 	now := time.Now().UnixMilli()
 	var loaded, expired, skipped int64
+	var ri replInfo
 	loadDelay := s.cfg.Int("key-load-delay")
 	h := &rdb.Handler{
 		Limits:         s.rdbLimits(),
 		VerifyChecksum: s.cfg.Bool("rdbchecksum") && !s.debug.skipChecksumValidation.Load(),
 		Exact:          o.exact,
 		Aux: func(name, value []byte) error {
+			if o.startup {
+				ri.aux(string(name), value)
+			}
 			switch string(name) {
 			case "redis-ver":
 				s.log.Info("Loading RDB produced by version " + string(value))
@@ -99,8 +106,11 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 				return fmt.Errorf("data file was created with a server configured to handle more than %d databases", s.ks.Count())
 			}
 			if e.Expire != 0 && e.Expire < now {
-				// A master drops keys that expired while the file waited.
+				// A master drops keys that expired while the file waited
+				// (and, restoring its replication offset, streams their
+				// DELs as Redis does).
 				expired++
+				s.feedLoadExpired(&ri, dbi, key)
 				return nil
 			}
 			db := s.ks.DB(dbi)
@@ -142,6 +152,9 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 		}
 		return err
 	}
+	if o.startup {
+		s.restoreReplInfo(&ri)
+	}
 	if skipped > 0 {
 		s.log.Info(fmt.Sprintf("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d.", loaded, expired, skipped))
 	} else {
@@ -162,7 +175,7 @@ func (s *Server) loadDataAtStartup() error {
 	if err != nil || s.cfg.Bool("appendonly") {
 		return err
 	}
-	err = s.loadRDBFile(s.rdbPath(), loadOptions{})
+	err = s.loadRDBFile(s.rdbPath(), loadOptions{startup: true})
 	switch {
 	case err == nil, errors.Is(err, os.ErrNotExist):
 		return nil

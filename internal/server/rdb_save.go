@@ -33,6 +33,9 @@ func (s *Server) writeRDBHeader(w *rdb.Writer, aofBase bool) {
 	w.AuxInt("redis-bits", 64)
 	w.AuxInt("ctime", time.Now().Unix())
 	w.AuxInt("used-mem", s.usedMemory())
+	if !aofBase {
+		s.writeReplInfo(w)
+	}
 	w.AuxInt("aof-base", boolInt(aofBase))
 	for _, l := range s.scripting.funcs.Libraries() {
 		w.Function(l.Code())

@@ -86,10 +86,14 @@ type replConfig struct {
 
 // replState is the server's replication state (keyspace lock).
 type replState struct {
-	backlog    *replBacklog
-	offset     int64 // master_repl_offset
-	secondOff  int64 // second_repl_offset
-	selDB      int   // database of the last SELECT in the stream, -1 none
+	backlog   *replBacklog
+	offset    int64 // master_repl_offset
+	secondOff int64 // second_repl_offset
+	selDB     int   // database of the last SELECT in the stream, -1 none
+	// streamDB is, on a replica, the database its master's stream was in
+	// when the link ended (or as the RDB file recorded): a partial resync
+	// continues there.
+	streamDB   int
 	replicas   []*replica
 	scratch    []byte
 	noReplicas time.Time // since when no replica is connected (backlog TTL)

@@ -413,6 +413,7 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 	s.info.mu.Unlock()
 	s.repl.secondOff = -1
 	s.repl.offset = off
+	s.repl.streamDB = 0
 	s.repl.backlog = newReplBacklog(s.cfg.Int("repl-backlog-size"))
 	s.ks.Unlock()
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
@@ -451,6 +452,12 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 	}
 	c.fd = -1
 	c.lastActive.Store(c.createdMs)
+	// After a partial resync the stream goes on in the database it was
+	// in (Redis keeps its cached master client); a full one starts with
+	// a SELECT.
+	s.ks.Lock()
+	c.db = s.repl.streamDB
+	s.ks.Unlock()
 	rd := resp.NewReader(&linkReader{r: br, l: l, conn: conn, timeout: timeout})
 	rd.MaxBulk, rd.MaxQuery, rd.Authenticated = 1<<40, 1<<40, true
 	l.mu.Lock()
@@ -462,6 +469,7 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 	defer func() {
 		s.ks.Lock()
 		s.discardTransaction(c)
+		s.repl.streamDB = c.db
 		s.ks.Unlock()
 		s.clientsMu.Lock()
 		delete(s.clients, c.id)

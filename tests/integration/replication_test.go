@@ -527,3 +527,39 @@ func TestReplicationWritableReplicaExpiresOwnKeys(t *testing.T) {
 		t.Errorf("replica expired_keys = %s, want 3", got)
 	}
 }
+
+// TestReplicationPartialResyncAfterMasterRestart: the RDB a master saves
+// at shutdown records its replication ID and offset; restarted from it,
+// the master accepts its replica's PSYNC as a partial resync, and the
+// stream goes on in the database it was in.
+func TestReplicationPartialResyncAfterMasterRestart(t *testing.T) {
+	ctx := context.Background()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	dir := t.TempDir()
+	mAddr := testutil.StartPeregrine(t, "--port", port, "--dir", dir)
+	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", port)
+	m := redis.NewClient(&redis.Options{Addr: mAddr, DB: 3})
+	r := redis.NewClient(&redis.Options{Addr: rAddr, DB: 3})
+	defer r.Close()
+	waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+	m.Set(ctx, "a", "1", 0)
+	waitFor(t, func() bool { return r.Get(ctx, "a").Val() == "1" })
+	_ = m.ShutdownSave(ctx).Err() // the connection just closes
+	m.Close()
+
+	mAddr = testutil.StartPeregrine(t, "--port", port, "--dir", dir)
+	m = redis.NewClient(&redis.Options{Addr: mAddr, DB: 3})
+	defer m.Close()
+	waitFor(t, func() bool { return infoField(m.Info(ctx, "replication").Val(), "connected_slaves") == "1" })
+	st := m.Info(ctx, "stats").Val()
+	if full, ok := infoField(st, "sync_full"), infoField(st, "sync_partial_ok"); full != "0" || ok != "1" {
+		t.Fatalf("after the restart: sync_full %s, sync_partial_ok %s (want a partial resync)", full, ok)
+	}
+	m.Set(ctx, "b", "2", 0)
+	waitFor(t, func() bool { return r.Get(ctx, "b").Val() == "2" })
+}
