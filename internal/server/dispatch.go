@@ -49,7 +49,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
-	if msg := s.replicaRefusal(c, cmd); msg != "" {
+	if msg := s.replicaRefusal(c, cmd, args); msg != "" {
 		// Replication: read-only replica, stale data (replication_replica.go).
 		s.reject(c, cmd, msg)
 		return

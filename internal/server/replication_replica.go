@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/peregrinedb/peregrine/internal/script"
 	"io"
 	"net"
 	"strconv"
@@ -596,20 +597,76 @@ func (s *Server) replicaSyncRefusal() string {
 // replicaRefusal is the error refusing cmd for c on a replica: writes on
 // a read-only replica, most commands while the link is down with
 // replica-serve-stale-data no; "" otherwise.
-func (s *Server) replicaRefusal(c *Client, cmd *Command) string {
+func (s *Server) replicaRefusal(c *Client, cmd *Command, args [][]byte) string {
 	if s.isMaster() || c.flags&clientMaster != 0 {
 		return ""
 	}
 	write := cmd.Has(FlagWrite) || cmd.Parent == nil && cmd.Name == "exec" && c.multi != nil && c.multi.writes
+	deny := denyStale(c, cmd)
+	if sf, ok := s.scriptCommandFlags(cmd, args); ok {
+		// A script that declares flags is judged by them (Redis's
+		// scriptFlagsToCmdFlags): no-writes is no write, allow-stale
+		// runs on a stale replica.
+		write = sf&script.FlagNoWrites == 0 && !strings.HasSuffix(cmd.Name, "_ro")
+		deny = sf&script.FlagAllowStale == 0
+	}
 	if write && s.cfg.Bool("replica-read-only") {
 		return "READONLY You can't write against a read only replica."
 	}
-	if denyStale(c, cmd) && !s.cfg.Bool("replica-serve-stale-data") {
-		if l := s.repl.link; l == nil || l.getState() != linkConnected {
-			return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
-		}
+	if deny && s.staleReplica() {
+		return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 	}
 	return ""
+}
+
+// staleReplica reports whether this replica's link is down and it must
+// not serve data meanwhile (replica-serve-stale-data no).
+func (s *Server) staleReplica() bool {
+	if s.isMaster() || s.cfg.Bool("replica-serve-stale-data") {
+		return false
+	}
+	l := s.repl.link
+	return l == nil || l.getState() != linkConnected
+}
+
+// scriptCommandFlags returns the flags the script of an EVAL, EVALSHA or
+// FCALL call (or their _RO forms) declared; ok is false for other
+// commands, unknown scripts and scripts without a shebang.
+func (s *Server) scriptCommandFlags(cmd *Command, args [][]byte) (script.Flags, bool) {
+	if cmd.Parent != nil || len(args) < 2 {
+		return 0, false
+	}
+	var f script.Flags
+	switch cmd.Name {
+	case "eval", "eval_ro":
+		var err error
+		if f, err = script.ScriptFlags(args[1]); err != nil {
+			return 0, false
+		}
+	case "evalsha", "evalsha_ro":
+		s.ks.Lock()
+		sc := s.scripting.eval.Lookup(args[1])
+		if sc != nil {
+			f = sc.Flags()
+		}
+		s.ks.Unlock()
+		if sc == nil {
+			return 0, false
+		}
+	case "fcall", "fcall_ro":
+		s.ks.Lock()
+		fn := s.scripting.funcs.Lookup(args[1])
+		if fn != nil {
+			f = fn.Flags()
+		}
+		s.ks.Unlock()
+		if fn == nil {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return f, f&script.FlagEvalCompat == 0
 }
 
 // denyStale reports whether cmd is refused on a stale replica: commands

@@ -187,6 +187,11 @@ func (h *scriptHost) Call(argv [][]byte, proto int) ([]byte, string) {
 	if cmd.Has(FlagNoScript) && !s.debug.disableDenyScripts.Load() {
 		return nil, s.rejectScriptCall(cmd, errScriptNoScript)
 	}
+	if !cmd.Has(FlagStale) && s.staleReplica() {
+		// An allow-stale script on a stale replica runs, but only
+		// commands that may run stale.
+		return nil, s.rejectScriptCall(cmd, "ERR Can not execute the command on a stale replica")
+	}
 	if msg := s.aclScriptError(cmd, argv); msg != "" {
 		return nil, s.rejectScriptCall(cmd, msg)
 	}

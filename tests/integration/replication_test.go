@@ -563,3 +563,38 @@ func TestReplicationPartialResyncAfterMasterRestart(t *testing.T) {
 	m.Set(ctx, "b", "2", 0)
 	waitFor(t, func() bool { return r.Get(ctx, "b").Val() == "2" })
 }
+
+// TestReplicationStaleReplicaScripts: with replica-serve-stale-data no and
+// the master unreachable, scripts are judged by their declared flags, as
+// in Redis: only allow-stale ones run, and inside them only commands that
+// may run stale.
+func TestReplicationStaleReplicaScripts(t *testing.T) {
+	ctx := context.Background()
+	addr := testutil.StartPeregrine(t)
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	lib := "#!lua name=stale\n" +
+		"redis.register_function{function_name='plain', callback=function() return 'hello' end, flags={'no-writes'}}\n" +
+		"redis.register_function{function_name='stale', callback=function() return 'hello' end, flags={'allow-stale', 'no-writes'}}\n" +
+		"redis.register_function{function_name='staleget', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}\n"
+	if err := c.FunctionLoad(ctx, lib).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.ConfigSet(ctx, "replica-serve-stale-data", "no")
+	if err := c.Do(ctx, "REPLICAOF", "127.0.0.1", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FCall(ctx, "plain", nil).Err(); err == nil || !strings.HasPrefix(err.Error(), "MASTERDOWN ") {
+		t.Errorf("FCALL plain on a stale replica: %v", err)
+	}
+	if v, err := c.FCall(ctx, "stale", nil).Result(); err != nil || v != "hello" {
+		t.Errorf("FCALL stale: %v %v", v, err)
+	}
+	if err := c.FCall(ctx, "staleget", nil).Err(); err == nil || !strings.Contains(err.Error(), "Can not execute the command on a stale replica") {
+		t.Errorf("GET inside an allow-stale function: %v", err)
+	}
+	c.Do(ctx, "REPLICAOF", "NO", "ONE")
+	if v, err := c.FCall(ctx, "plain", nil).Result(); err != nil || v != "hello" {
+		t.Errorf("FCALL plain on a master: %v %v", v, err)
+	}
+}
