@@ -214,3 +214,25 @@ func TestClientPauseBlocksAndSuspendsExpiry(t *testing.T) {
 		t.Fatalf("blocked_clients = %s after the pause", n)
 	}
 }
+
+// TestClientPauseWriteLetsReadOnlyScriptsRun: under CLIENT PAUSE WRITE a
+// script or function that declares no-writes runs at once; an EVAL
+// without flags (it may write) waits, as in Redis.
+func TestClientPauseWriteLetsReadOnlyScriptsRun(t *testing.T) {
+	s := startTestServer(t)
+	c := dialTest(t, s)
+	mustStr(t, c.do("FUNCTION", "LOAD", "#!lua name=ro\nredis.register_function{function_name='ro', callback=function() return 'fn' end, flags={'no-writes'}}"), "ro")
+	mustStr(t, c.do("CLIENT", "PAUSE", "100000", "WRITE"), "OK")
+	other := dialTest(t, s)
+	mustStr(t, other.do("EVAL", "#!lua flags=no-writes\nreturn 'ro'", "0"), "ro")
+	mustStr(t, other.do("FCALL", "ro", "0"), "fn")
+	other.send("EVAL", "return 'compat'", "0")
+	other.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := readReply(other.r); err == nil {
+		t.Fatal("an EVAL without flags ran during CLIENT PAUSE WRITE")
+	}
+	mustStr(t, c.do("CLIENT", "UNPAUSE"), "OK")
+	if r, err := other.read(); err != nil || r.str != "compat" {
+		t.Fatalf("the paused EVAL after UNPAUSE: %+v %v", r, err)
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"github.com/peregrinedb/peregrine/internal/script"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -92,6 +93,13 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		return
 	}
 	writes := cmd.Has(FlagWrite|FlagMayReplicate) || cmd.Name == "exec" && c.multi != nil && c.multi.writes
+	if writes && cmd.Has(FlagMayReplicate) && !cmd.Has(FlagWrite) && s.pause.isActive() {
+		// A script that declares no-writes is not a write (Redis's
+		// scriptFlagsToCmdFlags): CLIENT PAUSE WRITE lets it run.
+		if sf, ok := s.scriptCommandFlags(cmd, args); ok {
+			writes = sf&script.FlagNoWrites == 0
+		}
+	}
 	if s.pause.wait(cmd, writes) {
 		c.clock = time.Now() // the command waited: its clock reading is stale
 	}
