@@ -272,3 +272,17 @@ func strerror(err error) string {
 	}
 	return msg
 }
+
+// dialOut opens an outgoing connection (to a master, a MIGRATE target)
+// from bind-source-addr when it is set, as Redis does.
+func (s *Server) dialOut(addr string, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	if src := s.cfg.String("bind-source-addr"); src != "" {
+		ip := net.ParseIP(src)
+		if ip == nil {
+			return nil, fmt.Errorf("bind-source-addr %q is not an IP address", src)
+		}
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	}
+	return d.Dial("tcp", addr)
+}

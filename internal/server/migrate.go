@@ -42,7 +42,7 @@ func (m *migrateCache) len() int {
 }
 
 // get returns the cached connection to addr or dials a new one.
-func (m *migrateCache) get(addr string, timeout time.Duration) (*migrateConn, error) {
+func (m *migrateCache) get(addr string, timeout time.Duration, dial func(string, time.Duration) (net.Conn, error)) (*migrateConn, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if c := m.conns[addr]; c != nil {
@@ -59,7 +59,7 @@ func (m *migrateCache) get(addr string, timeout time.Duration) (*migrateConn, er
 			break
 		}
 	}
-	conn, err := net.DialTimeout("tcp", addr, timeout)
+	conn, err := dial(addr, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func migrateCommand(x *Ctx) {
 // before anything was processed, done that a reply was written.
 func (x *Ctx) migrateOnce(m *migrateArgs, addr string, keys [][]byte, timeout time.Duration, mayRetry bool) (retry, done bool) {
 	cache := &x.s.migrate
-	c, err := cache.get(addr, timeout)
+	c, err := cache.get(addr, timeout, x.s.dialOut)
 	if err != nil {
 		x.Err("IOERR error or timeout connecting to the client")
 		return false, true

@@ -218,7 +218,7 @@ func (s *Server) runMasterLink(l *masterLink) {
 func (s *Server) linkOnce(l *masterLink) error {
 	l.setState(linkConnecting)
 	timeout := time.Duration(s.cfg.Int("repl-timeout")) * time.Second
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.host, strconv.Itoa(l.port)), timeout)
+	conn, err := s.dialOut(net.JoinHostPort(l.host, strconv.Itoa(l.port)), timeout)
 	if err != nil {
 		return fmt.Errorf("connecting to MASTER %s:%d: %w", l.host, l.port, err)
 	}

@@ -499,12 +499,17 @@ func TestReplicationWritableReplicaExpiresOwnKeys(t *testing.T) {
 	ctx := context.Background()
 	mAddr := testutil.StartPeregrine(t, "--enable-debug-command", "yes")
 	_, mPort, _ := net.SplitHostPort(mAddr)
-	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort, "--replica-read-only", "no")
+	// bind-source-addr: the replica connects from 127.0.0.2 (the master
+	// lists it so in INFO).
+	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort, "--replica-read-only", "no", "--bind-source-addr", "127.0.0.2")
 	m := redis.NewClient(&redis.Options{Addr: mAddr})
 	defer m.Close()
 	r := redis.NewClient(&redis.Options{Addr: rAddr})
 	defer r.Close()
 	waitFor(t, func() bool { return strings.Contains(r.Info(ctx, "replication").Val(), "master_link_status:up") })
+	if s0 := infoField(m.Info(ctx, "replication").Val(), "slave0"); !strings.HasPrefix(s0, "ip=127.0.0.2,") {
+		t.Errorf("master sees its replica as %q, want it from bind-source-addr 127.0.0.2", s0)
+	}
 	if err := m.Do(ctx, "DEBUG", "SET-ACTIVE-EXPIRE", "0").Err(); err != nil {
 		t.Fatal(err)
 	}
