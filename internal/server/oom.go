@@ -83,7 +83,7 @@ func (s *Server) applyOOMScore(class int) error {
 func (s *Server) registerOOMHooks() {
 	apply := func(msg string) func(string) error {
 		return func(string) error {
-			if err := s.applyOOMScore(oomClassMaster); err != nil {
+			if err := s.applyOOMScore(s.oomClass()); err != nil {
 				return errors.New(msg)
 			}
 			return nil
@@ -98,7 +98,22 @@ func (s *Server) startupOOMScore() {
 	if s.cfg.Int("oom-score-adj") == oomAdjNo {
 		return
 	}
-	if err := s.applyOOMScore(oomClassMaster); err != nil {
+	if err := s.applyOOMScore(s.oomClass()); err != nil {
 		s.log.Warn(fmt.Sprintf("Failed to set oom_score_adj at start-up: %v", err))
+	}
+}
+
+// oomClass is the OOM score class of the server's role.
+func (s *Server) oomClass() int {
+	if s.isMaster() {
+		return oomClassMaster
+	}
+	return oomClassReplica
+}
+
+// roleOOMScore re-applies the score after a role change (REPLICAOF).
+func (s *Server) roleOOMScore() {
+	if s.cfg.Int("oom-score-adj") != oomAdjNo {
+		_ = s.applyOOMScore(s.oomClass())
 	}
 }

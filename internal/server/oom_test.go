@@ -43,6 +43,16 @@ func TestOOMScoreAdj(t *testing.T) {
 	if got := read(); got != "9" {
 		t.Fatalf("absolute score = %s, want 9", got)
 	}
+	// The replica class applies while the server is a replica.
+	mustStr(t, c.do("CONFIG", "SET", "oom-score-adj-values", "9 19 29"), "OK")
+	mustStr(t, c.do("REPLICAOF", "127.0.0.1", "1"), "OK")
+	if got := read(); got != "19" {
+		t.Fatalf("replica score = %s, want 19", got)
+	}
+	mustStr(t, c.do("REPLICAOF", "NO", "ONE"), "OK")
+	if got := read(); got != "9" {
+		t.Fatalf("score back as a master = %s, want 9", got)
+	}
 	mustStr(t, c.do("CONFIG", "SET", "oom-score-adj-values", "1500 0 0"), "OK")
 	if got := read(); got != "1000" {
 		t.Fatalf("clamped score = %s, want 1000", got)

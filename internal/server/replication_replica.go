@@ -125,6 +125,7 @@ func (s *Server) setMasterLocked(host string, port int) {
 		s.ensureBacklog()
 	}
 	s.unblockWaitersForRoleChange()
+	s.roleOOMScore()
 	l := &masterLink{host: host, port: port, stop: make(chan struct{})}
 	l.setState(linkConnect)
 	l.downSince.Store(0)
@@ -140,6 +141,7 @@ func (s *Server) setMasterLocked(host string, port int) {
 func (s *Server) unsetMasterLocked() {
 	s.stopLinkLocked()
 	s.repl.isReplica.Store(false)
+	s.roleOOMScore()
 	id, _ := s.replIDs()
 	s.info.mu.Lock()
 	s.info.replID2 = id
