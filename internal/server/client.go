@@ -93,10 +93,13 @@ type Client struct {
 // outbox holds output produced for a client by other clients (MONITOR
 // feeds), drained by a writer goroutine so a slow reader never blocks them.
 type outbox struct {
-	mu     sync.Mutex
-	buf    []byte
-	signal chan struct{}
-	closed bool
+	mu  sync.Mutex
+	buf []byte
+	// writing is the bytes taken from buf for a write(2) in progress:
+	// pending output too (CLIENT LIST omem, the output limits).
+	writing int
+	signal  chan struct{}
+	closed  bool
 	// softSince is when the pending output first passed the soft limit.
 	softSince time.Time
 	// done is closed when the writer goroutine has exited.
@@ -184,6 +187,7 @@ func (c *Client) startAsync() {
 			runtime.Gosched()
 			ob.mu.Lock()
 			out, ob.buf = ob.buf, out[:0]
+			ob.writing = len(out)
 			closed := ob.closed
 			ob.mu.Unlock()
 			if len(out) > 0 {
@@ -195,6 +199,9 @@ func (c *Client) startAsync() {
 					c.kill()
 					return
 				}
+				ob.mu.Lock()
+				ob.writing = 0
+				ob.mu.Unlock()
 			}
 			if closed {
 				return
@@ -242,4 +249,19 @@ func (c *Client) kill() {
 	_ = c.raw.rc.Control(func(fd uintptr) { _ = syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
 	// Wake a goroutine parked on a read or a write.
 	_ = c.conn.SetDeadline(time.Unix(1, 0))
+}
+
+// pendingOutput is the output a client has queued and not yet handed to
+// the kernel: CLIENT LIST's omem. Only clients with an outbox queue
+// output; the others write their replies synchronously.
+func (c *Client) pendingOutput() int64 {
+	c.outMu.Lock()
+	ob := c.async
+	c.outMu.Unlock()
+	if ob == nil {
+		return 0
+	}
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return int64(len(ob.buf) + ob.writing)
 }

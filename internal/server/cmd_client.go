@@ -358,7 +358,7 @@ func appendClientInfo(b []byte, x *Ctx, c *Client) []byte {
 	num("rbp", 0)
 	num("obl", 0)
 	num("oll", 0)
-	num("omem", 0)
+	num("omem", c.pendingOutput())
 	num("tot-mem", clientMemory(c))
 	str("events", "r")
 	str("cmd", cmd)

@@ -331,7 +331,7 @@ func (s *Server) pushPubsub(c *Client, b []byte) {
 		return
 	}
 	ob.buf = append(ob.buf, b...)
-	over := overOutputLimit(lim, uint64(len(ob.buf)), &ob.softSince)
+	over := overOutputLimit(lim, uint64(len(ob.buf)+ob.writing), &ob.softSince)
 	ob.mu.Unlock()
 	if over {
 		s.log.Warn("Client scheduled to be closed ASAP for overcoming of output buffer limits.", "addr", c.addr)
