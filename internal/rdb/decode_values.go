@@ -174,6 +174,11 @@ func readList(r *reader, typ byte) (*types.List, error) {
 			if err != nil {
 				return l, err
 			}
+			if len(blob) == 0 {
+				// Neither a plain nor a packed node can be empty (Redis
+				// refuses a zero encoded length too).
+				return l, errors.New("rdb: quicklist node of 0 bytes")
+			}
 			switch {
 			case container == containerPlain:
 				l.PushRight(blob)

@@ -331,4 +331,8 @@ func TestPayloadIntegrityErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), ": hash listpack integrity check failed: listpack: header says") {
 		t.Fatalf("error = %v", err)
 	}
+	// A quicklist whose one (plain) node has no bytes.
+	if _, err := ParsePayload(SealPayload([]byte{TypeListQuicklist2, 1, containerPlain, 0}), &testLimits); err == nil {
+		t.Fatal("a quicklist node of 0 bytes loaded")
+	}
 }
