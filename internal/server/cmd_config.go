@@ -85,8 +85,9 @@ func configResetstatCommand(x *Ctx) {
 }
 
 // resetStats clears the statistics INFO reports, as CONFIG RESETSTAT does:
-// server counters, keyspace hits/misses and expiry counters, error counts,
-// and per-command calls, times and latency histograms. The keyspace lock
+// server counters, keyspace hits/misses and expiry counters, full and
+// partial resync counts, error counts, and per-command calls, times and
+// latency histograms. The keyspace lock
 // is held.
 func (s *Server) resetStats() {
 	st := &s.stats
@@ -96,6 +97,10 @@ func (s *Server) resetStats() {
 	st.netInput.Store(0)
 	st.netOutput.Store(0)
 	st.unexpectedErr.Store(0)
+	st.forks.Store(0)
+	s.repl.syncFull.Store(0)
+	s.repl.syncPartialOK.Store(0)
+	s.repl.syncPartialErr.Store(0)
 	s.ks.Stats.Hits = 0
 	s.ks.Stats.Misses = 0
 	s.ks.Stats.ExpiredKeys = 0

@@ -567,6 +567,10 @@ func TestReplicationPartialResyncAfterMasterRestart(t *testing.T) {
 	}
 	m.Set(ctx, "b", "2", 0)
 	waitFor(t, func() bool { return r.Get(ctx, "b").Val() == "2" })
+	m.ConfigResetStat(ctx) // clears the resync counters too
+	if ok := infoField(m.Info(ctx, "stats").Val(), "sync_partial_ok"); ok != "0" {
+		t.Errorf("sync_partial_ok after CONFIG RESETSTAT = %s", ok)
+	}
 }
 
 // TestReplicationStaleReplicaScripts: with replica-serve-stale-data no and
