@@ -244,6 +244,9 @@ func (s *Server) infoClients(w *infoWriter) {
 	n := len(s.clients)
 	var maxIn int64
 	for _, c := range s.clients {
+		if c.flags&clientReplica != 0 {
+			n-- // Redis counts replicas in connected_slaves only
+		}
 		if q := c.qbuf.Load(); q > maxIn {
 			maxIn = q
 		}

@@ -561,6 +561,9 @@ func TestReplicationPartialResyncAfterMasterRestart(t *testing.T) {
 	m = redis.NewClient(&redis.Options{Addr: mAddr, DB: 3})
 	defer m.Close()
 	waitFor(t, func() bool { return infoField(m.Info(ctx, "replication").Val(), "connected_slaves") == "1" })
+	if n := infoField(m.Info(ctx, "clients").Val(), "connected_clients"); n != "1" {
+		t.Errorf("connected_clients = %s with one client and one replica (replicas are not counted)", n)
+	}
 	st := m.Info(ctx, "stats").Val()
 	if full, ok := infoField(st, "sync_full"), infoField(st, "sync_partial_ok"); full != "0" || ok != "1" {
 		t.Fatalf("after the restart: sync_full %s, sync_partial_ok %s (want a partial resync)", full, ok)
