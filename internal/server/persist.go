@@ -97,6 +97,10 @@ func (s *Server) prepareShutdown(save, nosave, force bool) error {
 		s.log.Warn("There is a child saving an .rdb. Killing it!")
 		job.cancel.Store(true)
 	}
+	if s.aof.rewriting.Load() {
+		s.log.Warn("There is a child rewriting the AOF. Killing it!")
+		s.aof.rwKill.Store(true)
+	}
 	if nosave || !save && len(s.cfg.SaveParams()) == 0 {
 		return nil
 	}
