@@ -25,6 +25,9 @@ const (
 	clientPubsub
 	clientReplica // a replica attached with SYNC/PSYNC (replication_master.go)
 	clientMaster  // the master's stream on a replica (replication_replica.go)
+	// clientCloseASAP: the client overcame its output limit; it is
+	// closed without the pending replies (obuf.go).
+	clientCloseASAP
 )
 
 // Client is one connection's state. Fields changed by commands are guarded

@@ -236,3 +236,28 @@ func TestClientPauseWriteLetsReadOnlyScriptsRun(t *testing.T) {
 		t.Fatalf("the paused EVAL after UNPAUSE: %+v %v", r, err)
 	}
 }
+
+// TestNormalOutputLimit: with client-output-buffer-limit normal set, a
+// reply past the hard limit closes the client without it, and commands
+// that could build a reply of any size (HRANDFIELD with a huge negative
+// count) stop early instead of allocating it.
+func TestNormalOutputLimit(t *testing.T) {
+	s := startTestServer(t)
+	c := dialTest(t, s)
+	mustStr(t, c.do("CONFIG", "SET", "client-output-buffer-limit", "normal 100000 0 0"), "OK")
+	c.do("HSET", "h", "a", "b")
+	c.do("RPUSH", "l", strings.Repeat("x", 60000), strings.Repeat("y", 60000))
+	mustStr(t, c.do("LINDEX", "l", "0"), strings.Repeat("x", 60000)) // under the limit
+	for _, args := range [][]string{{"HRANDFIELD", "h", "-999999999"}, {"LRANGE", "l", "0", "-1"}} {
+		cl := dialTest(t, s)
+		start := time.Now()
+		cl.send(args...)
+		if r, err := cl.read(); err == nil {
+			t.Fatalf("%v: got a reply (%d bytes) past the output limit", args, len(r.str))
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%v took %v to be stopped", args, d)
+		}
+	}
+	mustStr(t, c.do("PING"), "PONG") // other clients are unaffected
+}

@@ -392,6 +392,9 @@ func hrandfieldCommand(x *Ctx) {
 		n := int(-count)
 		arrayLen(n)
 		for i := 0; i < n; i++ {
+			if i%limitCheckEvery == 0 && x.replyOverLimit() {
+				return
+			}
 			j := r.IntN(len(fs))
 			pairHeader()
 			x.w.Bulk(fs[j])

@@ -213,15 +213,23 @@ func keysCommand(x *Ctx) {
 	pat := x.args[1]
 	all := len(pat) == 1 && pat[0] == '*'
 	var out []string
+	size := int64(0)
 	x.db.Range(func(k string, e *keyspace.Entry) bool {
 		if e.Expire != 0 && e.Expire <= x.now {
 			return true
 		}
 		if all || glob.Match(string(pat), k, false) {
 			out = append(out, k)
+			size += int64(len(k)) + 8
+			if len(out)%limitCheckEvery == 0 && x.outputOverLimit(size) {
+				return false
+			}
 		}
 		return true
 	})
+	if x.c.flags&clientCloseASAP != 0 {
+		return
+	}
 	x.w.BulkStrings(out)
 }
 

@@ -253,6 +253,9 @@ func srandmemberCommand(x *Ctx) {
 		}
 		x.w.Array(int(count))
 		for i := int64(0); i < count; i++ {
+			if i%limitCheckEvery == 0 && x.replyOverLimit() {
+				return
+			}
 			x.w.Bulk(s.Random(r))
 		}
 		return

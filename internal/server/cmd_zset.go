@@ -915,8 +915,13 @@ func zrandmemberCommand(x *Ctx) {
 	var ps []float64
 	switch {
 	case count < 0:
+		size := int64(0)
 		for i := int64(0); i < -count; i++ {
+			if i%limitCheckEvery == 0 && x.outputOverLimit(size) {
+				return
+			}
 			j := r.IntN(len(members))
+			size += int64(len(members[j])) + 8
 			pm = append(pm, members[j])
 			ps = append(ps, scores[j])
 		}

@@ -169,6 +169,10 @@ func (s *Server) serveLoop(c *Client) loopResult {
 			continue
 		}
 		s.execute(c, args)
+		if c.flags&clientCloseASAP != 0 {
+			c.w.Reset() // over its output limit: closed without the replies (obuf.go)
+			return loopDone
+		}
 		if c.pendingBlock != nil {
 			return loopBlocked
 		}

@@ -128,6 +128,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		defer s.cmdStart.Store(0)
 	}
 	s.call(x, replyMark)
+	x.replyOverLimit() // a reply past the normal class's hard limit closes the client (obuf.go)
 	failed := x.failed
 	c.releaseCtx(x)
 	if c.tracking != nil {
