@@ -631,46 +631,6 @@ func (s *Server) staleReplica() bool {
 	return l == nil || l.getState() != linkConnected
 }
 
-// scriptCommandFlags returns the flags the script of an EVAL, EVALSHA or
-// FCALL call (or their _RO forms) declared; ok is false for other
-// commands, unknown scripts and scripts without a shebang.
-func (s *Server) scriptCommandFlags(cmd *Command, args [][]byte) (script.Flags, bool) {
-	if cmd.Parent != nil || len(args) < 2 {
-		return 0, false
-	}
-	var f script.Flags
-	switch cmd.Name {
-	case "eval", "eval_ro":
-		var err error
-		if f, err = script.ScriptFlags(args[1]); err != nil {
-			return 0, false
-		}
-	case "evalsha", "evalsha_ro":
-		s.ks.Lock()
-		sc := s.scripting.eval.Lookup(args[1])
-		if sc != nil {
-			f = sc.Flags()
-		}
-		s.ks.Unlock()
-		if sc == nil {
-			return 0, false
-		}
-	case "fcall", "fcall_ro":
-		s.ks.Lock()
-		fn := s.scripting.funcs.Lookup(args[1])
-		if fn != nil {
-			f = fn.Flags()
-		}
-		s.ks.Unlock()
-		if fn == nil {
-			return 0, false
-		}
-	default:
-		return 0, false
-	}
-	return f, f&script.FlagEvalCompat == 0
-}
-
 // denyStale reports whether cmd is refused on a stale replica: commands
 // without the stale flag, and an EXEC that queued one.
 func denyStale(c *Client, cmd *Command) bool {

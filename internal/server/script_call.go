@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -303,4 +304,39 @@ func (s *Server) scriptMemory() scriptMemoryInfo {
 		functions:     int64(funcs),
 		libraries:     int64(libs),
 	}
+}
+
+// scriptCommandFlags returns the flags the script of an EVAL, EVALSHA or
+// FCALL call (or their _RO forms) declared, by which Redis judges the call
+// (scriptFlagsToCmdFlags: a replica's READONLY and stale checks, CLIENT
+// PAUSE WRITE); ok is false for other commands, unknown scripts and
+// scripts without a shebang. It takes the keyspace lock for the cache.
+func (s *Server) scriptCommandFlags(cmd *Command, args [][]byte) (f script.Flags, ok bool) {
+	if cmd.Parent != nil || len(args) < 2 {
+		return 0, false
+	}
+	switch cmd.Name {
+	case "eval", "eval_ro":
+		var err error
+		if f, err = script.ScriptFlags(args[1]); err != nil {
+			return 0, false
+		}
+	case "evalsha", "evalsha_ro", "fcall", "fcall_ro":
+		found := false
+		s.ks.Lock()
+		if strings.HasPrefix(cmd.Name, "evalsha") {
+			if sc := s.scripting.eval.Lookup(args[1]); sc != nil {
+				f, found = sc.Flags(), true
+			}
+		} else if fn := s.scripting.funcs.Lookup(args[1]); fn != nil {
+			f, found = fn.Flags(), true
+		}
+		s.ks.Unlock()
+		if !found {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return f, f&script.FlagEvalCompat == 0
 }
