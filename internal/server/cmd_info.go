@@ -310,7 +310,9 @@ func (s *Server) infoMemory(w *infoWriter) {
 	w.f2("mem_fragmentation_ratio", m.frag)
 	w.num("mem_fragmentation_bytes", m.rss-m.used)
 	backlog, replicas := s.replBufferMemory()
-	w.num("mem_not_counted_for_evict", backlog+replicas)
+	// As Redis: the backlog counts for eviction, what replicas have yet to
+	// receive beyond it does not.
+	w.num("mem_not_counted_for_evict", replicas)
 	w.num("mem_replication_backlog", backlog)
 	w.num("mem_total_replication_buffers", backlog+replicas)
 	w.num("mem_clients_slaves", replicas)
