@@ -326,7 +326,7 @@ func TestPayloadIntegrityErrors(t *testing.T) {
 		t.Fatalf("payload type %d, want a hash listpack", p[0])
 	}
 	body := append([]byte(nil), p[:len(p)-10]...) // without version and CRC
-	body[2]++                                    // the listpack's total-bytes header (after the type and a 1-byte length)
+	body[2]++                                     // the listpack's total-bytes header (after the type and a 1-byte length)
 	_, err = ParsePayload(SealPayload(body), &testLimits)
 	if err == nil || !strings.Contains(err.Error(), ": hash listpack integrity check failed: listpack: header says") {
 		t.Fatalf("error = %v", err)
