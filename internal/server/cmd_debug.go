@@ -546,7 +546,7 @@ func debugReload(x *Ctx) {
 	if flush {
 		x.s.emptyData()
 	}
-	if err := x.s.loadRDBFile(x.s.rdbPath(), loadOptions{locked: true, merge: merge}); err != nil {
+	if err := x.s.loadRDBFile(x.s.rdbPath(), loadOptions{locked: true, merge: merge, keepFunctions: !flush && !merge}); err != nil {
 		x.Err("ERR Error trying to load the RDB dump")
 		return
 	}

@@ -143,3 +143,17 @@ func readFullBuf(c *testConn, buf []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// TestDebugReloadNoflushFunctions: DEBUG RELOAD NOFLUSH loads the file over
+// the current data, so a library that already exists is an error; with
+// MERGE it is replaced (functions.tcl).
+func TestDebugReloadNoflushFunctions(t *testing.T) {
+	s := startTestServer(t, "--enable-debug-command", "yes")
+	c := dialTest(t, s)
+	mustStr(t, c.do("FUNCTION", "LOAD", "#!lua name=test\nredis.register_function('test', function() return 1 end)"), "test")
+	mustErr(t, c.do("DEBUG", "RELOAD", "NOFLUSH"), "ERR Error trying to load the RDB dump")
+	mustStr(t, c.do("DEBUG", "RELOAD", "NOFLUSH", "MERGE"), "OK")
+	if got := c.do("FCALL", "test", "0"); got.n != 1 {
+		t.Fatalf("FCALL after the reload = %+v", got)
+	}
+}

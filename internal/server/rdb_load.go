@@ -28,6 +28,9 @@ type loadOptions struct {
 	// startup: the load at start-up, which restores the replication ID
 	// and offset the file records (repl_info.go).
 	startup bool
+	// keepFunctions: DEBUG RELOAD NOFLUSH without MERGE, where a library
+	// of the file that already exists is an error, as in Redis.
+	keepFunctions bool
 }
 
 // countingReader counts the bytes read for INFO loading_loaded_bytes.
@@ -96,7 +99,11 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			return nil
 		},
 		Function: func(code []byte) error {
-			if err := s.scripting.funcs.Restore(&s.scripting.host, [][]byte{code}, script.RestoreReplace); err != nil {
+			policy := script.RestoreReplace
+			if o.keepFunctions {
+				policy = script.RestoreAppend
+			}
+			if err := s.scripting.funcs.Restore(&s.scripting.host, [][]byte{code}, policy); err != nil {
 				return fmt.Errorf("failed loading a function library: %w", err)
 			}
 			return nil
