@@ -26,6 +26,7 @@ func serverCommands() []*Command {
 		spec("info", -1, "loading stale sentinel", 0, 0, 0, "server", infoCommand).acl("@dangerous"),
 		spec("debug", -2, "admin noscript loading stale protected", 0, 0, 0, "server", debugCommand),
 		configCommand(),
+		clusterCommand(), // standalone: every subcommand says cluster support is disabled (cmd_cluster.go)
 		commandCommand(),
 		slowlogCommand(),
 		latencyCommand(),
