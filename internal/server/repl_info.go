@@ -36,13 +36,14 @@ func (s *Server) writeReplInfo(w *rdb.Writer) {
 
 // replInfo collects the replication aux fields of a file being loaded.
 type replInfo struct {
-	id        string
-	offset    int64
-	streamDB  int64
-	seenDB    bool
-	seenOff   bool
-	feeding   bool // a master streaming expired keys' DELs into its backlog
-	restarted bool // the start-up ID/offset were taken over
+	id       string
+	offset   int64
+	streamDB int64
+	seenDB   bool
+	seenOff  bool
+	feeding  bool // a master streaming expired keys' DELs into its backlog
+	// roleKnown and master cache startsAsMaster for the keys of one load.
+	roleKnown, master bool
 }
 
 // aux records one aux field.
@@ -74,7 +75,13 @@ func (ri *replInfo) valid() bool {
 // resume from the file's offset must drop the key too. The backlog is
 // created at the first such key (aux fields come before the keys).
 func (s *Server) feedLoadExpired(ri *replInfo, db int, key []byte) {
-	if !ri.valid() || !s.startsAsMaster() {
+	if !ri.valid() {
+		return
+	}
+	if !ri.roleKnown {
+		ri.roleKnown, ri.master = true, s.startsAsMaster()
+	}
+	if !ri.master {
 		return
 	}
 	if !ri.feeding {
@@ -129,6 +136,5 @@ func (s *Server) restoreReplInfo(ri *replInfo) {
 		s.repl.streamDB = int(ri.streamDB)
 	}
 	s.info.mu.Unlock()
-	ri.restarted = true
 	s.log.Info(fmt.Sprintf("Restored replication ID %s and offset %d from the RDB file", ri.id, ri.offset))
 }
