@@ -66,20 +66,20 @@ func run(args []string) int {
 	// Test harnesses wait for " PID: <pid>" before anything else, and
 	// loading the AOF may fail (Redis prints it in its logo, first).
 	log.Info(fmt.Sprintf("Running mode=standalone, port=%d, PID: %d", cfg.Int("port"), os.Getpid()))
-	if err := srv.Start(); err != nil {
-		if !errors.Is(err, server.ErrLoad) && !errors.Is(err, server.ErrAOFLoad) { // logged in Redis's words already
-			log.Warn(err.Error())
-		}
-		return 1
-	}
-	// PEREGRINE_CPUPROFILE=file records a pprof CPU profile until shutdown
-	// (see docs/benchmarks.md for how profiles are taken).
+	// PEREGRINE_CPUPROFILE=file records a pprof CPU profile from start-up,
+	// the data load included, until shutdown (see docs/benchmarks.md).
 	if path := os.Getenv("PEREGRINE_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
 		}
+	}
+	if err := srv.Start(); err != nil {
+		if !errors.Is(err, server.ErrLoad) && !errors.Is(err, server.ErrAOFLoad) { // logged in Redis's words already
+			log.Warn(err.Error())
+		}
+		return 1
 	}
 
 	sigs := make(chan os.Signal, 2)

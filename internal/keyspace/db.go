@@ -239,13 +239,25 @@ func (db *DB) Tables() TableStats {
 	}
 }
 
+// Expand sizes the database's tables for the given numbers of keys and keys
+// with a TTL (an RDB file's size hints), so loading does not rehash.
+func (db *DB) Expand(keys, expires int) {
+	db.dict.Expand(keys)
+	db.expires.Expand(expires)
+}
+
 // AddLoaded stores an entry read from a data file: like Set for an absent
-// key, but without reporting a change (loading is not a write).
-func (db *DB) AddLoaded(key []byte, e Entry) {
-	p, _ := db.dict.RefBytes(key)
+// key, but without reporting a change (loading is not a write). If key is
+// already present it changes nothing and reports false.
+func (db *DB) AddLoaded(key []byte, e Entry) bool {
+	p, added := db.dict.RefBytes(key)
+	if !added {
+		return false
+	}
 	*p = e
 	p.gen = db.ks.gen
 	if e.Expire != 0 {
 		db.expires.SetBytes(key, struct{}{})
 	}
+	return true
 }

@@ -24,10 +24,11 @@ type Handler struct {
 	ResizeDB func(db int, keys, expires uint64)
 	// Key receives each key with its value (Expire set from the file),
 	// its LRU idle seconds (-1 when absent) and LFU counter (-1 when
-	// absent). Returning an error stops the load.
+	// absent). Returning an error stops the load. The key's bytes are
+	// valid only during the call (the next key reuses them).
 	Key func(db int, key []byte, e keyspace.Entry, idle int64, freq int) error
 	// Skipped receives keys whose value is an empty collection (Redis
-	// skips them with a warning).
+	// skips them with a warning); the key is valid during the call only.
 	Skipped func(db int, key []byte)
 	// Exact makes Load read nothing past the checksum, so the stream can
 	// go on with other data (an AOF's RDB preamble). Reads are then as
@@ -82,6 +83,7 @@ func load(r *reader, h *Handler) (Info, error) {
 	db := 0
 	var expire int64
 	idle, freq := int64(-1), -1
+	keyBuf := make([]byte, 0, 64)
 	for {
 		op, err := r.byte()
 		if err != nil {
@@ -184,10 +186,11 @@ func load(r *reader, h *Handler) (Info, error) {
 			}
 			return info, nil
 		}
-		key, err := r.str()
+		key, err := r.strInto(keyBuf)
 		if err != nil {
 			return info, err
 		}
+		keyBuf = key[:0:cap(key)]
 		e, err := readValue(r, op, &h.Limits)
 		switch {
 		case errors.Is(err, ErrEmptyKey):

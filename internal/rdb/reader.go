@@ -16,6 +16,10 @@ import (
 // fails with a short read instead of exhausting memory.
 const maxPrealloc = 1 << 20
 
+// lzfInPlace is the largest compressed string decompressed straight from
+// the read buffer (its initial capacity, so the buffer never grows for it).
+const lzfInPlace = 64 << 10
+
 // ErrShort reports input that ended in the middle of a value.
 var ErrShort = errors.New("rdb: unexpected end of data")
 
@@ -171,12 +175,24 @@ func (r *reader) plainLen() (uint64, error) {
 
 // str reads an RDB string (raw, integer-encoded or LZF-compressed) into
 // a newly allocated slice.
-func (r *reader) str() ([]byte, error) {
+func (r *reader) str() ([]byte, error) { return r.strInto(nil) }
+
+// strInto is str reusing scratch for a plain string of up to lzfInPlace
+// bytes (with a nil scratch it always allocates): for keys, which the
+// keyspace copies, so loading makes no garbage per key.
+func (r *reader) strInto(scratch []byte) ([]byte, error) {
 	n, enc, err := r.length()
 	if err != nil {
 		return nil, err
 	}
 	if !enc {
+		if scratch != nil && n <= lzfInPlace {
+			b, err := r.next(int(n))
+			if err != nil {
+				return nil, err
+			}
+			return append(scratch[:0], b...), nil
+		}
 		return r.bytes(n)
 	}
 	switch n {
@@ -207,7 +223,14 @@ func (r *reader) str() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		comp, err := r.bytes(clen)
+		// A compressed string that fits the read buffer is decompressed
+		// from it, not from a copy.
+		var comp []byte
+		if clen <= lzfInPlace {
+			comp, err = r.next(int(clen))
+		} else {
+			comp, err = r.bytes(clen)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -70,6 +70,10 @@ func (s *Server) loadRDBFile(path string, o loadOptions) error {
 	return err
 }
 
+// maxResizeHint caps the table size an RDB file's RESIZEDB hint reserves:
+// 8M buckets, 64 MB of bucket array.
+const maxResizeHint = 1 << 23
+
 // loadRDB reads an RDB stream into the keyspace.
 func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 	if !o.locked {
@@ -98,6 +102,14 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			}
 			return nil
 		},
+		ResizeDB: func(dbi int, keys, expires uint64) {
+			// Size the tables up front, as Redis does, capped so a bogus
+			// hint cannot make a huge allocation (past the cap the table
+			// grows as usual).
+			if dbi < s.ks.Count() {
+				s.ks.DB(dbi).Expand(int(min(keys, maxResizeHint)), int(min(expires, maxResizeHint)))
+			}
+		},
 		Function: func(code []byte) error {
 			policy := script.RestoreReplace
 			if o.keepFunctions {
@@ -121,15 +133,16 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 				return nil
 			}
 			db := s.ks.DB(dbi)
-			if db.Peek(key) != nil {
+			e.Access = s.ks.NewAccess(now)
+			s.ks.SetAccessRestored(&e, int64(freq), idle, now)
+			// One probe of the table: AddLoaded refuses a present key.
+			if !db.AddLoaded(key, e) {
 				if !o.merge {
 					return fmt.Errorf("duplicated key '%s' found in the RDB file (DB %d)", key, dbi)
 				}
 				db.Delete(key)
+				db.AddLoaded(key, e)
 			}
-			e.Access = s.ks.NewAccess(now)
-			s.ks.SetAccessRestored(&e, int64(freq), idle, now)
-			db.AddLoaded(key, e)
 			loaded++
 			if loadDelay > 0 {
 				time.Sleep(time.Duration(loadDelay) * time.Microsecond)

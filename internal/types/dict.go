@@ -263,6 +263,26 @@ func (d *Dict[V]) resize(size int) {
 	d.rehashIdx = 0
 }
 
+// Expand sizes the table for n elements in advance, as Redis does with the
+// size hints of an RDB file: an empty table gets its final bucket array at
+// once (no incremental rehash while it fills), a populated one starts a
+// resize. It does nothing while a resize or an iteration is in progress, or
+// when the table is already big enough.
+func (d *Dict[V]) Expand(n int) {
+	if d.t[1].b != nil || d.iters > 0 || n <= len(d.t[0].b) {
+		return
+	}
+	size := nextPow2(n)
+	if d.Len() == 0 {
+		if d.seed == (maphash.Seed{}) {
+			d.seed = maphash.MakeSeed()
+		}
+		d.t[0] = table[V]{b: make([]*node[V], size)}
+		return
+	}
+	d.resize(size)
+}
+
 // maybeResize starts a resize the table needs but could not start earlier:
 // a shrink after deletions (Redis does this from its cron and after
 // HDEL/SREM), or a growth that was deferred while another resize ran.

@@ -431,6 +431,39 @@ func TestDictPolicy(t *testing.T) {
 	checkDict(t, d)
 }
 
+// TestDictExpand checks size hints: an empty table takes its final size at
+// once and fills without rehashing; a populated one starts a resize; a hint
+// smaller than the table changes nothing.
+func TestDictExpand(t *testing.T) {
+	d := NewDict[int]()
+	d.Expand(1000)
+	if d.Buckets() != 1024 || d.Rehashing() {
+		t.Fatalf("Expand(1000) on empty: %d buckets, rehashing %v", d.Buckets(), d.Rehashing())
+	}
+	for i := range 1000 {
+		d.Set(strconv.Itoa(i), i)
+		if d.Rehashing() {
+			t.Fatalf("rehashing after %d inserts into a pre-sized table", i+1)
+		}
+	}
+	d.Expand(10)
+	if d.Buckets() != 1024 || d.Rehashing() {
+		t.Fatalf("smaller hint: %d buckets, rehashing %v", d.Buckets(), d.Rehashing())
+	}
+	d.Expand(3000)
+	if !d.Rehashing() || len(d.t[1].b) != 4096 {
+		t.Fatalf("Expand(3000) on 1000 keys: rehashing %v into %d buckets", d.Rehashing(), len(d.t[1].b))
+	}
+	for d.RehashStep(100) {
+	}
+	for i := range 1000 {
+		if p := d.Get(strconv.Itoa(i)); p == nil || *p != i {
+			t.Fatalf("key %d lost across Expand", i)
+		}
+	}
+	checkDict(t, d)
+}
+
 // TestDictRangeDeleteCurrent deletes the current key from inside Range,
 // starting while a resize is in progress.
 func TestDictRangeDeleteCurrent(t *testing.T) {
