@@ -100,6 +100,27 @@ func (db *DB) remove(key []byte) bool {
 // change: callers call Changed.
 func (db *DB) Set(key []byte, e Entry) *Entry {
 	p, added := db.dict.RefBytes(key)
+	return db.store(key, p, added, e)
+}
+
+// SetString is Set for a string value copied from val (e.Str is ignored).
+// A new key's short value is stored inside the key's own table node, so
+// the key costs one allocation and reading the value touches no other
+// memory; the bytes past len(val) up to cap stay free for in-place growth
+// (INCR, APPEND, SETRANGE, overwrites of the same size).
+func (db *DB) SetString(key, val []byte, e Entry) *Entry {
+	p, added, room := db.dict.RefBytesSpare(key, len(val))
+	if room != nil {
+		e.Str = append(room, val...)
+	} else {
+		e.Str = append([]byte(nil), val...)
+	}
+	return db.store(key, p, added, e)
+}
+
+// store completes Set and SetString: p is key's slot, added whether the
+// dict just created it.
+func (db *DB) store(key []byte, p *Entry, added bool, e Entry) *Entry {
 	if !added {
 		if db.ks.snap != nil {
 			db.ks.snap.preserve(db, string(key), p)

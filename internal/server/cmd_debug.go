@@ -502,19 +502,21 @@ func debugPopulate(x *Ctx) {
 		prefix = string(x.args[3])
 	}
 	dirty := x.s.ks.Dirty
-	var key []byte
+	var key, val []byte
 	for j := int64(0); j < count; j++ {
 		key = strconv.AppendInt(append(append(key[:0], prefix...), ':'), j, 10)
 		if x.db.Lookup(key, x.now) != nil {
 			continue
 		}
-		val := strconv.AppendInt([]byte("value:"), j, 10)
+		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
 		if size > 0 {
-			v := make([]byte, size)
-			copy(v, val)
-			val = v
+			// Redis pads with zero bytes to size, or truncates to it.
+			for len(val) < int(size) {
+				val = append(val, 0)
+			}
+			val = val[:size]
 		}
-		x.db.Add(key, keyspace.Entry{Type: keyspace.TypeString, Str: val,
+		x.db.SetString(key, val, keyspace.Entry{Type: keyspace.TypeString,
 			Enc: keyspace.StringEncoding(val), Access: x.newAccess()})
 		x.db.Changed(key, 0, "")
 	}

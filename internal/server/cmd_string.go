@@ -58,7 +58,7 @@ func (x *Ctx) stringValue(key []byte, read bool) (*keyspace.Entry, bool) {
 func (x *Ctx) setString(key, val []byte, expire int64, keepTTL bool) {
 	e := x.db.Lookup(key, x.now)
 	if e == nil {
-		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: append([]byte(nil), val...), Enc: keyspace.StringEncoding(val), Expire: expire, Access: x.newAccess()})
+		x.db.SetString(key, val, keyspace.Entry{Type: keyspace.TypeString, Enc: keyspace.StringEncoding(val), Expire: expire, Access: x.newAccess()})
 		return
 	}
 	switch {
@@ -414,7 +414,7 @@ func (x *Ctx) incrDecr(by int64) {
 		e.Str = append(e.Str[:0], val...)
 		e.Enc = keyspace.EncInt
 	} else {
-		x.db.Set(key, keyspace.Entry{Type: keyspace.TypeString, Str: append([]byte(nil), val...), Enc: keyspace.EncInt, Access: x.newAccess()})
+		x.db.SetString(key, val, keyspace.Entry{Type: keyspace.TypeString, Enc: keyspace.EncInt, Access: x.newAccess()})
 	}
 	x.changed(key, keyspace.NotifyString, incrEvent(by, x.cmd.Name))
 	x.w.Int(cur)

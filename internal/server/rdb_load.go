@@ -84,6 +84,7 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 	var loaded, expired, skipped int64
 	var ri replInfo
 	loadDelay := s.cfg.Int("key-load-delay")
+	yieldBytes, yieldedAt := s.cfg.Int("loading-process-events-interval-bytes"), s.persist.loadDone.Load()
 	h := &rdb.Handler{
 		Limits:         s.rdbLimits(),
 		VerifyChecksum: s.cfg.Bool("rdbchecksum") && !s.debug.skipChecksumValidation.Load(),
@@ -144,12 +145,22 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 				db.AddLoaded(key, e)
 			}
 			loaded++
-			if loadDelay > 0 {
-				time.Sleep(time.Duration(loadDelay) * time.Microsecond)
+			if o.locked {
+				if loadDelay > 0 {
+					time.Sleep(time.Duration(loadDelay) * time.Microsecond)
+				}
+				return nil
 			}
-			if !o.locked && loaded%1024 == 0 {
-				// Let loading-allowed commands (INFO, PING...) in.
+			// Let loading-allowed commands (INFO, PING, CONFIG...) in every
+			// 1024 keys, every loading-process-events-interval-bytes read,
+			// and during each key-load-delay pause.
+			done := s.persist.loadDone.Load()
+			if loadDelay > 0 || loaded%1024 == 0 || done-yieldedAt >= yieldBytes {
+				yieldedAt = done
 				s.ks.Unlock()
+				if loadDelay > 0 {
+					time.Sleep(time.Duration(loadDelay) * time.Microsecond)
+				}
 				s.ks.Lock()
 			}
 			return nil

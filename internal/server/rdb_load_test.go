@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/peregrinedb/peregrine/internal/config"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
@@ -90,5 +91,53 @@ func TestLoadSizeHints(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+// TestConfigSetDuringLoading: while the dataset loads, CONFIG SET of a
+// directive Redis flags deny-loading (dir, appendonly) answers LOADING and
+// changes nothing; others (loglevel) apply.
+func TestConfigSetDuringLoading(t *testing.T) {
+	dir := t.TempDir()
+	keys := make([]string, 200)
+	for i := range keys {
+		keys[i] = "k" + itoa(int64(i))
+	}
+	writeTestRDB(t, dir, len(keys), keys...)
+	cfg := config.New()
+	// 200 keys at 5 ms each: a one-second load.
+	if err := cfg.LoadArgs([]string{"--port", "0", "--bind", "127.0.0.1", "--dir", dir, "--key-load-delay", "5000", "--enable-protected-configs", "yes"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Config: cfg, EphemeralPort: true, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	go func() { started <- s.Start() }()
+	t.Cleanup(func() { <-started; s.Close() })
+	for s.Addr() == "" || !s.persist.loading.Load() {
+		select {
+		case err := <-started:
+			t.Fatalf("Start returned before the test saw the load: %v", err)
+		default:
+			time.Sleep(time.Millisecond)
+		}
+	}
+	c := dialTest(t, s)
+	if r := c.do("CONFIG", "SET", "dir", dir+"/nowhere"); r.kind != '-' || !strings.HasPrefix(r.str, "LOADING") {
+		t.Fatalf("CONFIG SET dir while loading: %c %q", r.kind, r.str)
+	}
+	if r := c.do("CONFIG", "SET", "appendonly", "yes"); !strings.HasPrefix(r.str, "LOADING") {
+		t.Fatalf("CONFIG SET appendonly while loading: %c %q", r.kind, r.str)
+	}
+	if r := c.do("CONFIG", "SET", "loglevel", "debug"); r.str != "OK" {
+		t.Fatalf("CONFIG SET loglevel while loading: %c %q", r.kind, r.str)
+	}
+	if !s.persist.loading.Load() {
+		t.Fatal("the load finished before the checks: make it slower")
+	}
+	if r := c.do("CONFIG", "GET", "appendonly"); len(r.elems) != 2 || r.elems[1].str != "no" {
+		t.Fatalf("appendonly changed during loading: %+v", r)
 	}
 }

@@ -204,6 +204,24 @@ func (d *Dict[V]) RefBytes(key []byte) (p *V, added bool) {
 	return &d.insert(h, newNode[V](k, false)).val, true
 }
 
+// RefBytesSpare is RefBytes that, when it inserts, may also reserve spare
+// bytes right after the key inside the new node, returned as room (length
+// 0, capacity at least spare) for the caller to hold a small value in; room
+// is nil when key was present or the reservation would cost memory.
+func (d *Dict[V]) RefBytesSpare(key []byte, spare int) (p *V, added bool, room []byte) {
+	if d.t[0].b == nil {
+		d.init()
+	}
+	d.step()
+	h := maphash.Bytes(d.seed, key)
+	k := unsafe.String(unsafe.SliceData(key), len(key))
+	if n := d.find(h, k); n != nil {
+		return &n.val, false, nil
+	}
+	n, room := newNodeSpare[V](k, spare)
+	return &d.insert(h, n).val, true, room
+}
+
 // SetBytes is Set for a key held in a byte slice (copied, not retained).
 func (d *Dict[V]) SetBytes(key []byte, v V) (p *V, added bool) {
 	p, added = d.RefBytes(key)

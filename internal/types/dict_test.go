@@ -1043,3 +1043,62 @@ func TestDictRefBytesCopiesKeys(t *testing.T) {
 		t.Fatalf("RefBytes of a new short key allocates %v times, want 1", a)
 	}
 }
+
+// TestDictRefBytesSpare checks the inline value room: it follows the key in
+// the node's one allocation, holds at least the bytes asked for, never
+// overlaps the key, is offered only when it costs no memory, and is not
+// offered for a key already present.
+func TestDictRefBytesSpare(t *testing.T) {
+	type entry struct {
+		str  []byte
+		obj  any
+		a, b int64
+	}
+	d := NewDict[entry]()
+	for _, c := range []struct{ key, spare int }{{1, 1}, {20, 2}, {16, 64}, {5, 100}, {20, 108}, {60, 80}, {20, 500}, {200, 4}} {
+		k := bytes.Repeat([]byte{'k'}, c.key)
+		k[0] = byte('A' + c.key%26)
+		k[len(k)-1] = byte('a' + c.spare%26)
+		val := bytes.Repeat([]byte{'v'}, c.spare)
+		var p *entry
+		var added bool
+		var room []byte
+		allocs := testing.AllocsPerRun(1, func() {
+			d.Delete(string(k))
+			p, added, room = d.RefBytesSpare(k, c.spare)
+		})
+		if !added {
+			t.Fatalf("key %d spare %d: not added", c.key, c.spare)
+		}
+		if room == nil {
+			// The keyspace's cases (a 20-byte key with a counter, a
+			// 16-byte key with a 64-byte value) must get room.
+			if c.key == 20 && c.spare == 2 || c.key == 16 && c.spare == 64 {
+				t.Errorf("key %d spare %d: no room offered", c.key, c.spare)
+			}
+			continue
+		}
+		if c.key+c.spare > inlineCaps[len(inlineCaps)-1] {
+			t.Fatalf("key %d spare %d: room offered past the largest shape", c.key, c.spare)
+		}
+		if allocs != 1 {
+			t.Errorf("key %d spare %d: %v allocations, want 1 (node, key and room together)", c.key, c.spare, allocs)
+		}
+		if len(room) != 0 || cap(room) < c.spare {
+			t.Fatalf("key %d spare %d: room len %d cap %d", c.key, c.spare, len(room), cap(room))
+		}
+		p.str = append(room, val...)
+		if !bytes.Equal(p.str, val) || d.Key(p) != string(k) {
+			t.Fatalf("key %d spare %d: key %q value %q after filling the room", c.key, c.spare, d.Key(p), p.str)
+		}
+		// Growing in place up to cap keeps the key intact.
+		p.str = append(p.str, make([]byte, cap(p.str)-len(p.str))...)
+		if d.Key(p) != string(k) {
+			t.Fatalf("key %d spare %d: key clobbered by the value", c.key, c.spare)
+		}
+		if _, added, room := d.RefBytesSpare(k, c.spare); added || room != nil {
+			t.Fatalf("key %d spare %d: present key re-added or given room", c.key, c.spare)
+		}
+	}
+	checkDict(t, d)
+}
