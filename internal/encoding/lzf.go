@@ -150,13 +150,24 @@ var errLZFShort = errors.New("lzf: compressed data is truncated")
 // would be longer or shorter than outLen, and on an outLen that in cannot
 // possibly expand to; it allocates at most outLen bytes.
 func LZFDecompress(in []byte, outLen int) ([]byte, error) {
+	return LZFDecompressTo(nil, in, outLen)
+}
+
+// LZFDecompressTo is LZFDecompress writing into dst's memory when its
+// capacity holds outLen bytes (a reused buffer), else into a new slice.
+func LZFDecompressTo(dst, in []byte, outLen int) ([]byte, error) {
 	if outLen < 0 {
 		return nil, fmt.Errorf("lzf: negative output length %d", outLen)
 	}
 	if outLen/lzfMaxRatio > len(in) {
 		return nil, fmt.Errorf("lzf: %d compressed bytes cannot expand to %d bytes", len(in), outLen)
 	}
-	out := make([]byte, outLen)
+	var out []byte
+	if cap(dst) >= outLen {
+		out = dst[:outLen]
+	} else {
+		out = make([]byte, outLen)
+	}
 	op := 0
 	ip := 0
 	for ip < len(in) {

@@ -269,11 +269,27 @@ func (db *DB) Expand(keys, expires int) {
 
 // AddLoaded stores an entry read from a data file: like Set for an absent
 // key, but without reporting a change (loading is not a write). If key is
-// already present it changes nothing and reports false.
-func (db *DB) AddLoaded(key []byte, e Entry) bool {
-	p, added := db.dict.RefBytes(key)
+// already present it changes nothing and reports false. With copyStr the
+// string value in e.Str is borrowed memory: it is copied, into the key's
+// node when short (as SetString stores it).
+func (db *DB) AddLoaded(key []byte, e Entry, copyStr bool) bool {
+	var p *Entry
+	var added bool
+	var room []byte
+	if copyStr {
+		p, added, room = db.dict.RefBytesSpare(key, len(e.Str))
+	} else {
+		p, added = db.dict.RefBytes(key)
+	}
 	if !added {
 		return false
+	}
+	if copyStr {
+		if room != nil {
+			e.Str = append(room, e.Str...)
+		} else {
+			e.Str = append([]byte(nil), e.Str...)
+		}
 	}
 	*p = e
 	p.gen = db.ks.gen

@@ -25,7 +25,8 @@ type Handler struct {
 	// Key receives each key with its value (Expire set from the file),
 	// its LRU idle seconds (-1 when absent) and LFU counter (-1 when
 	// absent). Returning an error stops the load. The key's bytes are
-	// valid only during the call (the next key reuses them).
+	// valid only during the call (the next key reuses them), and so are
+	// those of a string value of up to ShortString bytes.
 	Key func(db int, key []byte, e keyspace.Entry, idle int64, freq int) error
 	// Skipped receives keys whose value is an empty collection (Redis
 	// skips them with a warning); the key is valid during the call only.
@@ -83,7 +84,7 @@ func load(r *reader, h *Handler) (Info, error) {
 	db := 0
 	var expire int64
 	idle, freq := int64(-1), -1
-	keyBuf := make([]byte, 0, 64)
+	keyBuf, valBuf := make([]byte, 0, 64), make([]byte, 0, ShortString)
 	for {
 		op, err := r.byte()
 		if err != nil {
@@ -186,12 +187,22 @@ func load(r *reader, h *Handler) (Info, error) {
 			}
 			return info, nil
 		}
-		key, err := r.strInto(keyBuf)
+		key, err := r.strInto(keyBuf, lzfInPlace)
 		if err != nil {
 			return info, err
 		}
 		keyBuf = key[:0:cap(key)]
-		e, err := readValue(r, op, &h.Limits)
+		var e keyspace.Entry
+		if op == TypeString {
+			// Short strings are read into a reused buffer: the keyspace
+			// copies them into the key's node.
+			e, err = readShortString(r, valBuf)
+			if err == nil && len(e.Str) <= ShortString {
+				valBuf = e.Str[:0:cap(e.Str)]
+			}
+		} else {
+			e, err = readValue(r, op, &h.Limits)
+		}
 		switch {
 		case errors.Is(err, ErrEmptyKey):
 			if h.Skipped != nil {
@@ -239,4 +250,18 @@ func readFunction(r *reader, op byte) ([]byte, error) {
 	}
 	code := fmt.Appendf(nil, "#!%s name=%s\n", engine, name)
 	return append(code, body...), nil
+}
+
+// ShortString is the longest string value Load hands to Handler.Key in
+// reused memory (longer ones are allocated for the receiver to keep).
+const ShortString = 128
+
+// readShortString reads a string value, into scratch when it is at most
+// ShortString bytes long.
+func readShortString(r *reader, scratch []byte) (keyspace.Entry, error) {
+	s, err := r.strInto(scratch, ShortString)
+	if err != nil {
+		return keyspace.Entry{}, err
+	}
+	return keyspace.Entry{Type: keyspace.TypeString, Str: s, Enc: keyspace.StringEncoding(s)}, nil
 }

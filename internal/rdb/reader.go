@@ -175,18 +175,21 @@ func (r *reader) plainLen() (uint64, error) {
 
 // str reads an RDB string (raw, integer-encoded or LZF-compressed) into
 // a newly allocated slice.
-func (r *reader) str() ([]byte, error) { return r.strInto(nil) }
+func (r *reader) str() ([]byte, error) { return r.strInto(nil, 0) }
 
-// strInto is str reusing scratch for a plain string of up to lzfInPlace
-// bytes (with a nil scratch it always allocates): for keys, which the
-// keyspace copies, so loading makes no garbage per key.
-func (r *reader) strInto(scratch []byte) ([]byte, error) {
+// strInto is str that writes a string of up to max bytes into scratch's
+// memory instead of a new slice (a nil scratch always allocates): for keys
+// and short values the keyspace copies into its own nodes, so loading makes
+// no garbage for them.
+func (r *reader) strInto(scratch []byte, max int) ([]byte, error) {
 	n, enc, err := r.length()
 	if err != nil {
 		return nil, err
 	}
+	// fits says whether a string of l bytes goes into scratch.
+	fits := func(l uint64) bool { return scratch != nil && l <= uint64(max) }
 	if !enc {
-		if scratch != nil && n <= lzfInPlace {
+		if fits(n) {
 			b, err := r.next(int(n))
 			if err != nil {
 				return nil, err
@@ -201,19 +204,19 @@ func (r *reader) strInto(scratch []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return strconv.AppendInt(nil, int64(int8(b[0])), 10), nil
+		return strconv.AppendInt(scratch[:0], int64(int8(b[0])), 10), nil
 	case encInt16:
 		b, err := r.next(2)
 		if err != nil {
 			return nil, err
 		}
-		return strconv.AppendInt(nil, int64(int16(binary.LittleEndian.Uint16(b))), 10), nil
+		return strconv.AppendInt(scratch[:0], int64(int16(binary.LittleEndian.Uint16(b))), 10), nil
 	case encInt32:
 		b, err := r.next(4)
 		if err != nil {
 			return nil, err
 		}
-		return strconv.AppendInt(nil, int64(int32(binary.LittleEndian.Uint32(b))), 10), nil
+		return strconv.AppendInt(scratch[:0], int64(int32(binary.LittleEndian.Uint32(b))), 10), nil
 	case encLZF:
 		clen, err := r.plainLen()
 		if err != nil {
@@ -240,7 +243,11 @@ func (r *reader) strInto(scratch []byte) ([]byte, error) {
 		if ulen > uint64(len(comp))*264+64 || ulen > math.MaxInt32*2 {
 			return nil, fmt.Errorf("rdb: LZF string claims %d bytes from %d compressed", ulen, clen)
 		}
-		out, err := encoding.LZFDecompress(comp, int(ulen))
+		var dst []byte
+		if fits(ulen) {
+			dst = scratch
+		}
+		out, err := encoding.LZFDecompressTo(dst, comp, int(ulen))
 		if err != nil {
 			return nil, fmt.Errorf("rdb: invalid LZF-compressed string: %w", err)
 		}

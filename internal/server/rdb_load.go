@@ -136,13 +136,15 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			db := s.ks.DB(dbi)
 			e.Access = s.ks.NewAccess(now)
 			s.ks.SetAccessRestored(&e, int64(freq), idle, now)
-			// One probe of the table: AddLoaded refuses a present key.
-			if !db.AddLoaded(key, e) {
+			// One probe of the table: AddLoaded refuses a present key. A
+			// short string's bytes are the loader's, copied into the node.
+			borrowed := e.Type == keyspace.TypeString && len(e.Str) <= rdb.ShortString
+			if !db.AddLoaded(key, e, borrowed) {
 				if !o.merge {
 					return fmt.Errorf("duplicated key '%s' found in the RDB file (DB %d)", key, dbi)
 				}
 				db.Delete(key)
-				db.AddLoaded(key, e)
+				db.AddLoaded(key, e, borrowed)
 			}
 			loaded++
 			if o.locked {
