@@ -57,6 +57,7 @@ func (s *Server) cron() {
 		s.expireHashFieldsCycle(budget)
 		s.savePointsDue(time.Now())
 		s.replicationMasterCron(time.Now())
+		s.failoverCron(time.Now())
 		s.expireReplicaKeys(nowMs())
 		s.migrate.expire(time.Now())
 		if s.track.bcastDirty {

@@ -102,6 +102,13 @@ func (s *Server) execute(c *Client, args [][]byte) {
 	}
 	if s.pause.wait(cmd, writes) {
 		c.clock = time.Now() // the command waited: its clock reading is stale
+		if msg := s.replicaRefusal(c, cmd, args); msg != "" {
+			// A FAILOVER that ended the pause made this server a
+			// replica: the held write is refused, as Redis re-runs
+			// its checks for a command the pause postponed.
+			s.reject(c, cmd, msg)
+			return
+		}
 	}
 
 	s.ks.Lock()

@@ -289,6 +289,7 @@ func replconfCommand(x *Ctx) {
 			}
 			x.s.refreshGoodReplicas()
 			x.s.serveWaiters()
+			x.s.failoverCron(time.Now()) // this ACK may be the one a failover waits for
 			return
 		case "getack":
 			if x.s.replicaAnswerGetack(x) {
@@ -320,11 +321,19 @@ func syncCommand(x *Ctx) {
 		x.Err("ERR SYNC needs a network connection")
 		return
 	}
+	psync := strings.EqualFold(string(x.args[0]), "psync")
+	if psync && len(x.args) > 3 && eqFold(x.args[3], "failover") && !s.failoverPromote(x) {
+		return
+	}
+	if s.fo.phase != noFailover {
+		// Replicas cannot sync with a server that is switching roles.
+		x.Err("NOMASTERLINK Can't SYNC while failing over")
+		return
+	}
 	if msg := s.replicaSyncRefusal(); msg != "" {
 		x.Err(msg)
 		return
 	}
-	psync := strings.EqualFold(string(x.args[0]), "psync")
 	conf := replConfig{}
 	if c.replConf != nil {
 		conf = *c.replConf
@@ -611,7 +620,10 @@ func (s *Server) replicationMasterCron(now time.Time) {
 	st.lastCron = now
 	loops := st.cronLoops
 	st.cronLoops++
-	if period := s.cfg.Int("repl-ping-replica-period"); period > 0 && loops%period == 0 && len(st.replicas) > 0 && s.isMaster() {
+	if period := s.cfg.Int("repl-ping-replica-period"); period > 0 && loops%period == 0 && len(st.replicas) > 0 && s.isMaster() &&
+		s.fo.phase == noFailover {
+		// No PING during a failover: it would move the offset the
+		// replicas must acknowledge.
 		s.replFeedCommand("PING")
 	}
 	timeout := s.cfg.Int("repl-timeout") * 1000
@@ -764,7 +776,7 @@ func (s *Server) infoReplicationMaster(w *infoWriter) {
 func (s *Server) infoReplicationOffsets(w *infoWriter) {
 	st := &s.repl
 	id, id2 := s.replIDs()
-	w.str("master_failover_state", "no-failover")
+	w.str("master_failover_state", s.fo.phase.String())
 	w.str("master_replid", id)
 	w.str("master_replid2", id2)
 	w.num("master_repl_offset", st.offset)

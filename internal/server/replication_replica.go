@@ -86,6 +86,10 @@ func (s *Server) startReplicationFromConfig() {
 // replicaofCommand is REPLICAOF host port | NO ONE (and SLAVEOF).
 func replicaofCommand(x *Ctx) {
 	s := x.s
+	if s.fo.phase != noFailover {
+		x.Err("ERR REPLICAOF not allowed while failing over.")
+		return
+	}
 	if strings.EqualFold(string(x.args[1]), "no") && strings.EqualFold(string(x.args[2]), "one") {
 		if !s.isMaster() {
 			s.unsetMasterLocked()
@@ -295,14 +299,26 @@ func (s *Server) linkOnce(l *masterLink) error {
 	id, _ := s.replIDs()
 	offset := s.repl.offset
 	haveHistory := s.repl.backlog != nil
+	// A master handing over to this link's target asks it to take over
+	// (failover.go).
+	failover := s.fo.phase == failoverInProgress && s.repl.link == l
 	s.ks.Unlock()
 	psyncID, psyncOff := "?", "-1"
 	if haveHistory {
 		psyncID, psyncOff = id, strconv.FormatInt(offset+1, 10)
 		s.log.Info(fmt.Sprintf("Trying a partial resynchronization (request %s:%s).", psyncID, psyncOff))
 	}
+	psync := []string{"PSYNC", psyncID, psyncOff}
+	if failover {
+		psync = append(psync, "FAILOVER")
+	}
 	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if _, err := conn.Write(encodeArgs("PSYNC", psyncID, psyncOff)); err != nil {
+	if _, err := conn.Write(encodeArgs(psync...)); err != nil {
+		if failover {
+			s.ks.Lock()
+			s.failoverLinkResult(l, false, "Write error to failover target")
+			s.ks.Unlock()
+		}
 		return err
 	}
 	for {
@@ -311,6 +327,17 @@ func (s *Server) linkOnce(l *masterLink) error {
 		}
 		if reply != "" {
 			break
+		}
+	}
+	if failover {
+		// Redis accepts a full resync too, though a caught-up old master
+		// expects +CONTINUE.
+		accepted := strings.HasPrefix(reply, "+FULLRESYNC") || strings.HasPrefix(reply, "+CONTINUE")
+		s.ks.Lock()
+		goOn := s.failoverLinkResult(l, accepted, "Failover target rejected psync request")
+		s.ks.Unlock()
+		if !goOn {
+			return errLinkLogged
 		}
 	}
 	switch {

@@ -93,6 +93,7 @@ type Server struct {
 	slowlog   slowlog
 	latency   latencyMonitor
 	pause     pauseState
+	fo        failoverState // a FAILOVER in progress (failover.go; keyspace lock)
 	runID     string
 	startTime time.Time
 	info      infoState    // INFO/LASTSAVE/MEMORY state (cmd_server.go)
@@ -195,7 +196,7 @@ func New(opts Options) (*Server, error) {
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
-		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), streamCommands(),
+		bitmapCommands(), sortCommands(), geoCommands(), transactionCommands(), pubsubCommands(), replicationCommands(), failoverCommands(), hashCommands(), listCommands(), setCommands(), zsetCommands(), streamCommands(),
 		scriptCommands(), persistenceCommands(), hllCommands(),
 		aofCommands(), // AOF: BGREWRITEAOF (aof.go)
 		aclCommands(), // ACL (cmd_acl.go)
