@@ -46,7 +46,12 @@ func keyCommands() []*Command {
 func delCommand(x *Ctx) {
 	n := 0
 	for _, k := range x.args[1:] {
-		if x.lookupWrite(k) != nil && x.db.Delete(k) {
+		// The lookup expires a stale key (a master deletes it and
+		// propagates the DEL); a replica keeps its master's stale keys,
+		// which an explicit DEL (its master's, or its own client's on a
+		// writable replica) does delete and count, as in Redis.
+		x.lookupWrite(k)
+		if x.db.Delete(k) {
 			x.changed(k, keyspace.NotifyGeneric, "del")
 			n++
 		}

@@ -531,6 +531,14 @@ func TestReplicationWritableReplicaExpiresOwnKeys(t *testing.T) {
 	if got := infoField(r.Info(ctx, "stats").Val(), "expired_keys"); got != "3" {
 		t.Errorf("replica expired_keys = %s, want 3", got)
 	}
+	// An explicit DEL removes (and counts) the master's stale key, which
+	// the replica keeps until then, as Redis does.
+	if n := r.Del(ctx, "from-master", "never-existed").Val(); n != 1 {
+		t.Errorf("DEL of the master's expired key on the replica = %d, want 1", n)
+	}
+	if n := r.DBSize(ctx).Val(); n != 0 {
+		t.Errorf("replica dbsize after DEL = %d, want 0", n)
+	}
 }
 
 // TestReplicationPartialResyncAfterMasterRestart: the RDB a master saves
