@@ -235,6 +235,29 @@ func TestClientPauseWriteLetsReadOnlyScriptsRun(t *testing.T) {
 	if r, err := other.read(); err != nil || r.str != "compat" {
 		t.Fatalf("the paused EVAL after UNPAUSE: %+v %v", r, err)
 	}
+
+	// Inside MULTI the same holds: EXEC of no-writes scripts runs at once,
+	// EXEC holding a script that may write waits.
+	mustStr(t, c.do("CLIENT", "PAUSE", "100000", "WRITE"), "OK")
+	tx := dialTest(t, s)
+	mustStr(t, tx.do("MULTI"), "OK")
+	mustStr(t, tx.do("EVAL", "#!lua flags=no-writes\nreturn 12", "0"), "QUEUED")
+	mustStr(t, tx.do("FCALL_RO", "ro", "0"), "QUEUED")
+	if r := tx.do("EXEC"); len(r.elems) != 2 || r.elems[0].n != 12 || r.elems[1].str != "fn" {
+		t.Fatalf("EXEC of read-only scripts under CLIENT PAUSE WRITE: %+v", r)
+	}
+	mustStr(t, tx.do("MULTI"), "OK")
+	mustStr(t, tx.do("EVAL", "#!lua\nreturn 1", "0"), "QUEUED")
+	tx.send("EXEC")
+	tx.conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := readReply(tx.r); err == nil {
+		t.Fatal("EXEC of a script that may write ran during CLIENT PAUSE WRITE")
+	}
+	mustStr(t, c.do("CLIENT", "UNPAUSE"), "OK")
+	tx.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if r, err := tx.read(); err != nil || len(r.elems) != 1 || r.elems[0].n != 1 {
+		t.Fatalf("the paused EXEC after UNPAUSE: %+v %v", r, err)
+	}
 }
 
 // TestNormalOutputLimit: with client-output-buffer-limit normal set, a

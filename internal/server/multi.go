@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/peregrinedb/peregrine/internal/keyspace"
+	"github.com/peregrinedb/peregrine/internal/script"
 )
 
 // MULTI/EXEC/DISCARD and WATCH/UNWATCH. Commands sent after MULTI are
@@ -77,14 +78,19 @@ func (s *Server) queueCommand(c *Client, cmd *Command, args [][]byte) {
 	for i, a := range args {
 		q.args[i] = append([]byte(nil), a...)
 	}
+	writes, denyOOM := cmd.Has(FlagWrite|FlagMayReplicate), cmd.Has(FlagDenyOOM)
+	if sf, ok := s.scriptCommandFlags(cmd, args); ok {
+		// A script's declared flags replace the command's, as Redis's
+		// scriptFlagsToCmdFlags does: EXEC of no-writes scripts is
+		// neither a write (CLIENT PAUSE WRITE, READONLY) nor refused
+		// over maxmemory.
+		writes = sf&script.FlagNoWrites == 0
+		denyOOM = sf&(script.FlagNoWrites|script.FlagAllowOOM) == 0
+	}
 	s.ks.Lock()
 	c.multi.queue = append(c.multi.queue, q)
-	if cmd.Has(FlagWrite | FlagMayReplicate) {
-		c.multi.writes = true
-	}
-	if cmd.Has(FlagDenyOOM) {
-		c.multi.denyOOM = true
-	}
+	c.multi.writes = c.multi.writes || writes
+	c.multi.denyOOM = c.multi.denyOOM || denyOOM
 	s.ks.Unlock()
 	c.w.Simple("QUEUED")
 }
