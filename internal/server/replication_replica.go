@@ -53,6 +53,11 @@ type masterLink struct {
 	downSince atomic.Int64 // unix seconds the link went down, 0 never up
 	syncTotal atomic.Int64 // RDB size of a transfer in progress (-1 unknown)
 	syncRead  atomic.Int64
+	// readOffset is the replication offset up to which the stream has
+	// been read from the socket, applied or not (INFO
+	// slave_read_repl_offset; it runs ahead while a CLIENT PAUSE holds
+	// the master's commands); 0 while not streaming.
+	readOffset atomic.Int64
 
 	mu     sync.Mutex // guards conn writes and conn
 	conn   net.Conn
@@ -487,9 +492,12 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 	// a SELECT.
 	s.ks.Lock()
 	c.db = s.repl.streamDB
+	startOffset := s.repl.offset
 	s.ks.Unlock()
 	rd := resp.NewReader(&linkReader{r: br, l: l, conn: conn, timeout: timeout})
 	rd.MaxBulk, rd.MaxQuery, rd.Authenticated = 1<<40, 1<<40, true
+	l.readOffset.Store(startOffset)
+	defer l.readOffset.Store(0)
 	l.mu.Lock()
 	l.client = c
 	l.mu.Unlock()
@@ -546,6 +554,7 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 				}
 				return fmt.Errorf("connection with master lost: %w", err)
 			}
+			l.readOffset.Store(startOffset + rd.Total)
 			continue
 		}
 		raw = aof.AppendCommand(raw[:0], args...)
@@ -709,7 +718,7 @@ func (s *Server) infoReplicationReplica(w *infoWriter) {
 		w.num("master_last_io_seconds_ago", -1)
 	}
 	w.num("master_sync_in_progress", boolInt(st == linkSync))
-	w.num("slave_read_repl_offset", s.repl.offset)
+	w.num("slave_read_repl_offset", max(s.repl.offset, l.readOffset.Load()))
 	w.num("slave_repl_offset", s.repl.offset)
 	if st == linkSync {
 		total, read := l.syncTotal.Load(), l.syncRead.Load()

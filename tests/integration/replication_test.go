@@ -618,3 +618,43 @@ func TestReplicationStaleReplicaScripts(t *testing.T) {
 		t.Errorf("FCALL plain on a master: %v %v", v, err)
 	}
 }
+
+// TestReplicationPausedReplicaReadsAhead: CLIENT PAUSE WRITE on a replica
+// holds its master's writes too; the stream is still read, so
+// slave_read_repl_offset runs ahead of slave_repl_offset until UNPAUSE.
+func TestReplicationPausedReplicaReadsAhead(t *testing.T) {
+	ctx := context.Background()
+	mAddr := testutil.StartPeregrine(t)
+	_, mPort, _ := net.SplitHostPort(mAddr)
+	rAddr := testutil.StartPeregrine(t, "--replicaof", "127.0.0.1", mPort)
+	m := redis.NewClient(&redis.Options{Addr: mAddr})
+	defer m.Close()
+	r := redis.NewClient(&redis.Options{Addr: rAddr})
+	defer r.Close()
+	offsets := func() (master, read, applied string) {
+		return infoField(m.Info(ctx, "replication").Val(), "master_repl_offset"),
+			infoField(r.Info(ctx, "replication").Val(), "slave_read_repl_offset"),
+			infoField(r.Info(ctx, "replication").Val(), "slave_repl_offset")
+	}
+	m.Set(ctx, "foo", "bar", 0)
+	waitFor(t, func() bool { mo, _, ap := offsets(); return mo == ap })
+	_, _, before := offsets()
+	if err := r.Do(ctx, "CLIENT", "PAUSE", "100000", "WRITE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	m.Set(ctx, "foo2", "bar2", 0)
+	waitFor(t, func() bool { mo, rd, _ := offsets(); return mo == rd })
+	if _, _, ap := offsets(); ap != before {
+		t.Fatalf("slave_repl_offset moved from %s to %s while paused", before, ap)
+	}
+	if v := r.Get(ctx, "foo2").Val(); v != "" {
+		t.Fatalf("the paused replica applied the master's write: foo2=%q", v)
+	}
+	if err := r.Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { mo, _, ap := offsets(); return mo == ap })
+	if v := r.Get(ctx, "foo2").Val(); v != "bar2" {
+		t.Fatalf("after UNPAUSE foo2=%q, want bar2", v)
+	}
+}
