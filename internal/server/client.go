@@ -170,14 +170,26 @@ func (c *Client) pushAsync(b []byte) {
 }
 
 // startAsync switches the client to outbox delivery and starts its writer.
-func (c *Client) startAsync() {
+func (c *Client) startAsync() { c.asyncOutbox() }
+
+// asyncOutbox starts the writer goroutine if needed and returns the
+// client's outbox (nil for in-process clients, which have no socket to push
+// to): one lock on the path of every published message.
+func (c *Client) asyncOutbox() *outbox {
 	c.outMu.Lock()
-	defer c.outMu.Unlock()
-	if c.async != nil || c.conn == nil {
-		return // in-process clients have no socket to push to
+	if ob := c.async; ob != nil || c.conn == nil {
+		c.outMu.Unlock()
+		return ob
 	}
 	ob := &outbox{signal: make(chan struct{}, 1), done: make(chan struct{})}
 	c.async = ob
+	c.outMu.Unlock()
+	c.runOutbox(ob)
+	return ob
+}
+
+// runOutbox is the writer goroutine of ob.
+func (c *Client) runOutbox(ob *outbox) {
 	go func() {
 		defer close(ob.done)
 		var out []byte

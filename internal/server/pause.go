@@ -27,6 +27,9 @@ type pauseState struct {
 	// blocked counts the clients waiting (INFO blocked_clients counts
 	// them, as Redis counts postponed clients).
 	blocked *atomic.Int64
+	// engaged mirrors active || failover for the lock-free fast path
+	// every command takes (written under mu).
+	engaged atomic.Bool
 }
 
 // start begins or extends a pause, as Redis does (the longer deadline and the stricter mode win).
@@ -48,6 +51,7 @@ func (p *pauseState) start(until time.Time, writesOnly bool) {
 	p.active = true
 	p.until = until
 	p.writes = writesOnly
+	p.engaged.Store(true)
 }
 
 // holdWrites begins FAILOVER's pause of writes.
@@ -61,6 +65,7 @@ func (p *pauseState) holdWrites() {
 		p.released = make(chan struct{})
 	}
 	p.failover = true
+	p.engaged.Store(true)
 }
 
 // releaseWrites ends FAILOVER's pause of writes.
@@ -69,6 +74,7 @@ func (p *pauseState) releaseWrites() {
 	defer p.mu.Unlock()
 	if p.failover {
 		p.failover = false
+		p.engaged.Store(p.active)
 		p.wakeLocked()
 	}
 }
@@ -76,6 +82,9 @@ func (p *pauseState) releaseWrites() {
 // isActive reports whether a pause is in force (a client pause past its
 // deadline ends here).
 func (p *pauseState) isActive() bool {
+	if !p.engaged.Load() {
+		return false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.active && !time.Now().Before(p.until) {
@@ -94,6 +103,7 @@ func (p *pauseState) stop() {
 func (p *pauseState) stopLocked() {
 	if p.active {
 		p.active = false
+		p.engaged.Store(p.failover)
 		p.wakeLocked()
 	}
 }
@@ -110,6 +120,9 @@ func (p *pauseState) wakeLocked() {
 
 // wait blocks while a pause covers cmd; it reports whether it waited.
 func (p *pauseState) wait(cmd *Command, writes bool) (waited bool) {
+	if !p.engaged.Load() {
+		return false
+	}
 	clientCmd := cmd.Parent != nil && cmd.Parent.Name == "client" && (cmd.Name == "unpause" || cmd.Name == "pause")
 	for {
 		p.mu.Lock()

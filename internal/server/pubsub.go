@@ -315,10 +315,7 @@ func (s *Server) publish(self *Client, w *resp.Writer, channel, msg []byte, shar
 // pending output passes the pubsub class's hard limit, or stays over the
 // soft limit longer than allowed (client-output-buffer-limit).
 func (s *Server) pushPubsub(c *Client, b []byte) {
-	c.startAsync() // a redirect target may get its first push this way
-	c.outMu.Lock()
-	ob := c.async
-	c.outMu.Unlock()
+	ob := c.asyncOutbox() // a redirect target may get its first push this way
 	if ob == nil {
 		return
 	}
