@@ -11,6 +11,7 @@ type DB struct {
 	dict         *types.Dict[Entry]
 	expires      *types.Dict[struct{}] // the keys that have a TTL, for active expiry
 	expireCursor uint64
+	mem          int64 // estimated bytes of the entries (mem.go)
 }
 
 func newDB(ks *Keyspace, id int) *DB {
@@ -88,8 +89,11 @@ func (db *DB) remove(key []byte) bool {
 		db.Preserve(key)
 	}
 	old, ok := db.dict.DeleteBytes(key)
-	if ok && old.Expire != 0 {
-		db.expires.DeleteBytes(key)
+	if ok {
+		if old.Expire != 0 {
+			db.expires.DeleteBytes(key)
+		}
+		db.mem -= db.ks.entryBytes(len(key), &old)
 	}
 	return ok
 }
@@ -100,7 +104,10 @@ func (db *DB) remove(key []byte) bool {
 // change: callers call Changed.
 func (db *DB) Set(key []byte, e Entry) *Entry {
 	p, added := db.dict.RefBytes(key)
-	if !added {
+	if added {
+		db.mem += db.ks.entryBytes(len(key), &e)
+	} else {
+		db.mem += db.ks.entryBytes(len(key), &e) - db.ks.entryBytes(len(key), p)
 		if db.ks.snap != nil {
 			db.ks.snap.preserve(db, string(key), p)
 		}
@@ -136,6 +143,7 @@ func (db *DB) Delete(key []byte) bool { return db.remove(key) }
 func (db *DB) SetExpire(key []byte, e *Entry, when int64) {
 	if e.Expire == 0 {
 		db.expires.SetBytes(key, struct{}{})
+		db.mem += expireNodeBytes + keyBytes(len(key))
 	}
 	e.Expire = when
 }
@@ -147,6 +155,7 @@ func (db *DB) Persist(key []byte, e *Entry) bool {
 	}
 	e.Expire = 0
 	db.expires.DeleteBytes(key)
+	db.mem -= expireNodeBytes + keyBytes(len(key))
 	return true
 }
 
@@ -165,6 +174,7 @@ func (db *DB) Flush() int {
 	db.dict = types.NewDict[Entry]()
 	db.expires = types.NewDict[struct{}]()
 	db.expireCursor = 0
+	db.mem = 0
 	return n
 }
 
@@ -242,7 +252,11 @@ func (db *DB) Tables() TableStats {
 // AddLoaded stores an entry read from a data file: like Set for an absent
 // key, but without reporting a change (loading is not a write).
 func (db *DB) AddLoaded(key []byte, e Entry) {
-	p, _ := db.dict.RefBytes(key)
+	p, added := db.dict.RefBytes(key)
+	if !added {
+		db.mem -= db.ks.entryBytes(len(key), p)
+	}
+	db.mem += db.ks.entryBytes(len(key), &e)
 	*p = e
 	p.gen = db.ks.gen
 	if e.Expire != 0 {

@@ -1,39 +1,97 @@
 package server
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"time"
 
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 )
 
-// The maxmemory limit and its eviction policies. Used memory is the Go
-// heap's live objects, minus what eviction has freed since the last GC
-// cycle (the heap figure only drops when the collector runs; counting the
-// evicted entries' sizes keeps eviction from overshooting meanwhile). With
-// a limit set, the Go runtime's soft memory limit follows it so the
+// The maxmemory limit and its eviction policies.
+//
+// Used memory (INFO used_memory, the figure maxmemory is compared with) is
+// a hybrid: the Go heap's live bytes as the last garbage collection
+// measured them, plus the change since that collection in the keyspace's
+// own estimate of its entries (keyspace/mem.go: bytes of the entries
+// added minus those removed, by any path). Garbage never counts (the live
+// figure excludes it), a deleted, expired or evicted entry lowers the
+// figure at once, and each collection re-anchors it to the real heap.
+// What the estimate misses between collections (client buffers, table
+// growth, collections growing in place) shows at the next collection.
+// Before the first collection the anchor is the heap's object bytes.
+// With a limit set, the Go runtime's soft memory limit follows it so the
 // collector runs before the heap outgrows it.
 
-// evictState tracks memory freed by eviction since the last GC cycle.
+// evictState is the used-memory anchor and the eviction pool.
 type evictState struct {
-	gcCycles uint64
-	freed    int64
+	gcCycles uint64 // collections completed when the anchor was taken
+	anchored bool
+	live     int64     // heap live bytes at that collection
+	at       time.Time // when the anchor was taken
+	dataset  int64     // the keyspace's dataset estimate when the anchor was taken
 	samples  []metrics.Sample
 	pool     evictPool // candidates kept between evictions (evict_pool.go)
 }
 
-// usedMemory is the memory figure maxmemory is compared with.
+// usedMemory is the memory figure maxmemory is compared with. The
+// keyspace lock must be held.
 func (s *Server) usedMemory() int64 {
 	st := &s.evict
 	if st.samples == nil {
-		st.samples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+		st.samples = []metrics.Sample{
+			{Name: "/gc/cycles/total:gc-cycles"},
+			{Name: "/gc/heap/live:bytes"},
+			{Name: "/memory/classes/heap/objects:bytes"},
+		}
 	}
-	metrics.Read(st.samples)
-	used := int64(st.samples[0].Value.Uint64())
-	if c := st.samples[1].Value.Uint64(); c != st.gcCycles {
-		st.gcCycles, st.freed = c, 0
+	metrics.Read(st.samples[:1])
+	c := st.samples[0].Value.Uint64()
+	if c != st.gcCycles || !st.anchored || c == 0 {
+		// A collection completed since the anchor (or none yet): take it
+		// again. Entries added between the collection's end and now are
+		// in neither figure until the next one; the cron and every
+		// command under maxmemory come here, so the gap stays small.
+		metrics.Read(st.samples[1:])
+		live := int64(st.samples[1].Value.Uint64())
+		if c == 0 {
+			live = int64(st.samples[2].Value.Uint64())
+		}
+		st.gcCycles, st.anchored, st.live, st.dataset = c, true, live, s.ks.DatasetBytes()
+		st.at = time.Now()
 	}
-	return max(used-st.freed, 0)
+	return max(st.live+s.ks.DatasetBytes()-st.dataset, 0)
+}
+
+// Under maxmemory, a small heap is collected at least every anchorMaxAge so
+// the figure does not lean for long on an old anchor: the Go runtime
+// collects only when the heap doubles, which for a small heap may take
+// many commands while buffers and other state allocated since the last
+// collection go uncounted. Larger heaps rely on the runtime's own pacing
+// (and the soft memory limit), as their collections are not cheap.
+const (
+	anchorMaxAge  = time.Second
+	anchorMaxLive = 64 << 20
+)
+
+// refreshAnchor runs from the cron without the keyspace lock: it collects
+// when the anchor is old, the heap small and maxmemory set.
+func (s *Server) refreshAnchor(now time.Time) {
+	if s.live.maxmemory.Load() == 0 {
+		return
+	}
+	s.ks.Lock()
+	s.usedMemory()
+	stale := now.Sub(s.evict.at) >= anchorMaxAge && s.evict.live <= anchorMaxLive
+	s.ks.Unlock()
+	if !stale {
+		return
+	}
+	runtime.GC()
+	s.ks.Lock()
+	s.usedMemory()
+	s.ks.Unlock()
 }
 
 // performEvictions frees memory by the configured policy until used memory
@@ -73,12 +131,9 @@ func (s *Server) performEvictions(now int64) bool {
 		if bestDB == nil {
 			return false
 		}
-		key := []byte(bestKey)
-		e := bestDB.Peek(key)
-		size := int64(entryMemory(key, e, 5))
-		bestDB.Evict(key)
-		s.evict.freed += size
-		used -= size
+		before := s.ks.DatasetBytes()
+		bestDB.Evict([]byte(bestKey))
+		used -= before - s.ks.DatasetBytes()
 	}
 	return true
 }
