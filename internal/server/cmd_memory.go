@@ -89,11 +89,11 @@ func systemMemory() int64 {
 // recordStartupMemory remembers the used memory of a freshly built server
 // (INFO used_memory_startup).
 func (s *Server) recordStartupMemory() {
-	// Used memory is anchored at a garbage collection: take one now
-	// rather than fall back to the heap's object bytes (garbage
-	// included) until the heap first grows enough to trigger one.
-	runtime.GC()
+	// Used memory is anchored at a garbage collection (maxmemory.go):
+	// take one now rather than fall back to the heap's object bytes
+	// (garbage included) until the heap first grows enough to trigger one.
 	s.ks.Lock()
+	s.collectAnchor()
 	used := s.usedMemory()
 	s.ks.Unlock()
 	s.info.mu.Lock()

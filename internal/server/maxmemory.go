@@ -12,22 +12,34 @@ import (
 // The maxmemory limit and its eviction policies.
 //
 // Used memory (INFO used_memory, the figure maxmemory is compared with) is
-// a hybrid: the Go heap's live bytes as the last garbage collection
-// measured them, plus the change since that collection in the keyspace's
-// own estimate of its entries (keyspace/mem.go: bytes of the entries
-// added minus those removed, by any path). Garbage never counts (the live
-// figure excludes it), a deleted, expired or evicted entry lowers the
-// figure at once, and each collection re-anchors it to the real heap.
-// What the estimate misses between collections (client buffers, table
-// growth, collections growing in place) shows at the next collection.
-// Before the first collection the anchor is the heap's object bytes.
-// With a limit set, the Go runtime's soft memory limit follows it so the
-// collector runs before the heap outgrows it.
+// a hybrid: the Go heap's live bytes as a garbage collection measured
+// them (the anchor), plus the change since then in the keyspace's own
+// estimate of its entries (keyspace/mem.go: bytes of the entries added
+// minus those removed, by any path). Garbage never counts, a deleted,
+// expired or evicted entry lowers the figure at once, and a new anchor
+// brings in what the estimate misses (client buffers, table growth,
+// collections growing in place).
+//
+// A collection's live figure includes whatever was allocated while it
+// marked, so an anchor taken from the runtime's own collections, which
+// run concurrently with commands, is off by up to the garbage of the
+// commands that ran meanwhile (tens of KB to more on a busy small heap).
+// Under maxmemory a small heap is therefore anchored only by collections
+// the cron runs every anchorMaxAge with the keyspace lock held, when no
+// command allocates; a larger heap, or a server without maxmemory, takes
+// each completed collection as its anchor, where that error is small
+// relative to the heap or matters less. With a limit set, the Go
+// runtime's soft memory limit follows it so the collector runs before the
+// heap outgrows it.
+const (
+	anchorMaxAge  = time.Second
+	anchorMaxLive = 16 << 20 // a locked collection of this much live heap takes a few ms
+)
 
 // evictState is the used-memory anchor and the eviction pool.
 type evictState struct {
-	gcCycles uint64 // collections completed when the anchor was taken
-	anchored bool
+	gcCycles uint64    // collections completed when the anchor was taken
+	anchored bool      // an anchor was taken
 	live     int64     // heap live bytes at that collection
 	at       time.Time // when the anchor was taken
 	dataset  int64     // the keyspace's dataset estimate when the anchor was taken
@@ -39,6 +51,25 @@ type evictState struct {
 // keyspace lock must be held.
 func (s *Server) usedMemory() int64 {
 	st := &s.evict
+	if !st.anchored {
+		s.anchor()
+	} else if used := st.live + s.ks.DatasetBytes() - st.dataset; s.live.maxmemory.Load() == 0 || used > anchorMaxLive {
+		// A collection completed since the anchor: take it again.
+		// Entries added between the collection's end and now are in
+		// neither figure until the next one; the cron and every command
+		// under maxmemory come here, so the gap stays small.
+		metrics.Read(st.samples[:1])
+		if st.samples[0].Value.Uint64() != st.gcCycles {
+			s.anchor()
+		}
+	}
+	return max(st.live+s.ks.DatasetBytes()-st.dataset, 0)
+}
+
+// anchor takes the last collection's live heap as the anchor. The
+// keyspace lock must be held.
+func (s *Server) anchor() {
+	st := &s.evict
 	if st.samples == nil {
 		st.samples = []metrics.Sample{
 			{Name: "/gc/cycles/total:gc-cycles"},
@@ -46,51 +77,43 @@ func (s *Server) usedMemory() int64 {
 			{Name: "/memory/classes/heap/objects:bytes"},
 		}
 	}
-	metrics.Read(st.samples[:1])
-	c := st.samples[0].Value.Uint64()
-	if c != st.gcCycles || !st.anchored || c == 0 {
-		// A collection completed since the anchor (or none yet): take it
-		// again. Entries added between the collection's end and now are
-		// in neither figure until the next one; the cron and every
-		// command under maxmemory come here, so the gap stays small.
-		metrics.Read(st.samples[1:])
-		live := int64(st.samples[1].Value.Uint64())
-		if c == 0 {
-			live = int64(st.samples[2].Value.Uint64())
-		}
-		st.gcCycles, st.anchored, st.live, st.dataset = c, true, live, s.ks.DatasetBytes()
-		st.at = time.Now()
+	metrics.Read(st.samples)
+	c, live := st.samples[0].Value.Uint64(), int64(st.samples[1].Value.Uint64())
+	if c == 0 {
+		live = int64(st.samples[2].Value.Uint64()) // no collection yet
 	}
-	return max(st.live+s.ks.DatasetBytes()-st.dataset, 0)
+	st.gcCycles, st.anchored, st.live, st.dataset = c, true, live, s.ks.DatasetBytes()
+	st.at = time.Now()
 }
 
-// Under maxmemory, a small heap is collected at least every anchorMaxAge so
-// the figure does not lean for long on an old anchor: the Go runtime
-// collects only when the heap doubles, which for a small heap may take
-// many commands while buffers and other state allocated since the last
-// collection go uncounted. Larger heaps rely on the runtime's own pacing
-// (and the soft memory limit), as their collections are not cheap.
-const (
-	anchorMaxAge  = time.Second
-	anchorMaxLive = 64 << 20
-)
+// collectAnchor runs a collection with the keyspace lock held and anchors
+// to it; the caller holds the lock.
+func (s *Server) collectAnchor() {
+	runtime.GC()
+	s.anchor()
+}
 
-// refreshAnchor runs from the cron without the keyspace lock: it collects
-// when the anchor is old, the heap small and maxmemory set.
+// flushedAnchor re-anchors after FLUSHDB/FLUSHALL when what is left is a
+// small heap: the collection is cheap then (the old tables are garbage,
+// and garbage is not marked), and the figure restarts from the truth.
+// The caller holds the lock.
+func (s *Server) flushedAnchor() {
+	if s.usedMemory() <= anchorMaxLive {
+		s.collectAnchor()
+	}
+}
+
+// refreshAnchor runs from the cron without the keyspace lock: under
+// maxmemory it re-anchors a small heap whose anchor is older than
+// anchorMaxAge by a locked collection.
 func (s *Server) refreshAnchor(now time.Time) {
 	if s.live.maxmemory.Load() == 0 {
 		return
 	}
 	s.ks.Lock()
-	s.usedMemory()
-	stale := now.Sub(s.evict.at) >= anchorMaxAge && s.evict.live <= anchorMaxLive
-	s.ks.Unlock()
-	if !stale {
-		return
+	if used := s.usedMemory(); now.Sub(s.evict.at) >= anchorMaxAge && used <= anchorMaxLive {
+		s.collectAnchor()
 	}
-	runtime.GC()
-	s.ks.Lock()
-	s.usedMemory()
 	s.ks.Unlock()
 }
 
