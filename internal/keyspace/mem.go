@@ -12,8 +12,10 @@ package keyspace
 // grows in place (HSET on an existing hash) is not seen until it is
 // replaced or removed, except strings whose commands report it (Resized).
 
-// SizeFunc estimates the bytes of a non-string value (e.Obj).
-type SizeFunc func(e *Entry) int
+// SizeFunc estimates the bytes of a non-string value (an Entry's Obj). It
+// takes the value rather than the entry so that sizing never makes an
+// Entry escape to the heap.
+type SizeFunc func(obj any) int
 
 // SetSizer installs the estimate of non-string values. Call before serving.
 func (ks *Keyspace) SetSizer(f SizeFunc) { ks.sizer = f }
@@ -36,7 +38,7 @@ func (ks *Keyspace) valueBytes(e *Entry) int64 {
 		return int64(cap(e.Str))
 	}
 	if ks.sizer != nil {
-		return int64(ks.sizer(e))
+		return int64(ks.sizer(e.Obj))
 	}
 	return 0
 }

@@ -7,7 +7,7 @@ import "testing"
 // added and is back to zero once they are all gone, whatever removed them.
 func TestDatasetBytesBalance(t *testing.T) {
 	ks := New(2)
-	ks.SetSizer(func(e *Entry) int { return 100 })
+	ks.SetSizer(func(any) int { return 100 })
 	db0, db1 := ks.DB(0), ks.DB(1)
 	if ks.DatasetBytes() != 0 {
 		t.Fatalf("empty keyspace holds %d bytes", ks.DatasetBytes())

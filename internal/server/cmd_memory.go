@@ -232,8 +232,8 @@ func allocRound(n int) int {
 
 // objectMemory is the keyspace's estimate of a non-string value
 // (keyspace.SizeFunc): MEMORY USAGE's, with its default sampling.
-func objectMemory(e *keyspace.Entry) int {
-	if ms, ok := e.Obj.(memorySizer); ok {
+func objectMemory(obj any) int {
+	if ms, ok := obj.(memorySizer); ok {
 		return ms.MemoryUsage(memoryUsageSamples)
 	}
 	return 0
