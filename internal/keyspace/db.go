@@ -11,6 +11,7 @@ type DB struct {
 	dict         *types.Dict[Entry]
 	expires      *types.Dict[struct{}] // the keys that have a TTL, for active expiry
 	expireCursor uint64
+	mem          int64 // estimated bytes of the entries (mem.go)
 }
 
 func newDB(ks *Keyspace, id int) *DB {
@@ -88,8 +89,11 @@ func (db *DB) remove(key []byte) bool {
 		db.Preserve(key)
 	}
 	old, ok := db.dict.DeleteBytes(key)
-	if ok && old.Expire != 0 {
-		db.expires.DeleteBytes(key)
+	if ok {
+		if old.Expire != 0 {
+			db.expires.DeleteBytes(key)
+		}
+		db.mem -= db.ks.entryBytes(len(key), &old)
 	}
 	return ok
 }
@@ -121,7 +125,10 @@ func (db *DB) SetString(key, val []byte, e Entry) *Entry {
 // store completes Set and SetString: p is key's slot, added whether the
 // dict just created it.
 func (db *DB) store(key []byte, p *Entry, added bool, e Entry) *Entry {
-	if !added {
+	if added {
+		db.mem += db.ks.entryBytes(len(key), &e)
+	} else {
+		db.mem += db.ks.entryBytes(len(key), &e) - db.ks.entryBytes(len(key), p)
 		if db.ks.snap != nil {
 			db.ks.snap.preserve(db, string(key), p)
 		}
@@ -157,6 +164,7 @@ func (db *DB) Delete(key []byte) bool { return db.remove(key) }
 func (db *DB) SetExpire(key []byte, e *Entry, when int64) {
 	if e.Expire == 0 {
 		db.expires.SetBytes(key, struct{}{})
+		db.mem += expireNodeBytes + keyBytes(len(key))
 	}
 	e.Expire = when
 }
@@ -168,6 +176,7 @@ func (db *DB) Persist(key []byte, e *Entry) bool {
 	}
 	e.Expire = 0
 	db.expires.DeleteBytes(key)
+	db.mem -= expireNodeBytes + keyBytes(len(key))
 	return true
 }
 
@@ -186,6 +195,7 @@ func (db *DB) Flush() int {
 	db.dict = types.NewDict[Entry]()
 	db.expires = types.NewDict[struct{}]()
 	db.expireCursor = 0
+	db.mem = 0
 	return n
 }
 
@@ -291,6 +301,7 @@ func (db *DB) AddLoaded(key []byte, e Entry, copyStr bool) bool {
 			e.Str = append([]byte(nil), e.Str...)
 		}
 	}
+	db.mem += db.ks.entryBytes(len(key), &e)
 	*p = e
 	p.gen = db.ks.gen
 	if e.Expire != 0 {

@@ -58,6 +58,8 @@ type Keyspace struct {
 	gen  uint8
 	// lfu is the access-tracking mode (lfu.go).
 	lfu lfuConfig
+	// sizer estimates non-string values for the dataset accounting (mem.go).
+	sizer SizeFunc
 }
 
 // New returns a keyspace with n empty databases.
@@ -99,6 +101,7 @@ func (ks *Keyspace) Swap(a, b int) {
 	da.dict, db.dict = db.dict, da.dict
 	da.expires, db.expires = db.expires, da.expires
 	da.expireCursor, db.expireCursor = 0, 0
+	da.mem, db.mem = db.mem, da.mem
 }
 
 // FlushAll empties every database and returns the number of keys removed.

@@ -60,7 +60,9 @@ func (x *Ctx) bitmapForWrite(key []byte, maxBit uint64) (e *keyspace.Entry, grow
 	}
 	e.Enc = keyspace.EncRaw
 	if len(e.Str) < need {
+		oldCap := cap(e.Str)
 		e.Str = append(e.Str, make([]byte, need-len(e.Str))...)
+		x.db.Resized(e, oldCap)
 		grown = true
 	}
 	return e, grown, true

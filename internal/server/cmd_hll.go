@@ -68,7 +68,9 @@ func pfaddCommand(x *Ctx) {
 	sparseMax := x.hllSparseMax()
 	for _, ele := range x.args[2:] {
 		v, changed, err := types.HLLAdd(e.Str, ele, sparseMax)
+		oldCap := cap(e.Str)
 		e.Str = v
+		x.db.Resized(e, oldCap)
 		if err != nil {
 			x.Err(errHLLInvalid)
 			return
@@ -167,14 +169,18 @@ func pfmergeCommand(x *Ctx) {
 			x.Err(errHLLInvalid)
 			return
 		}
+		oldCap := cap(e.Str)
 		e.Str = d
+		x.db.Resized(e, oldCap)
 	}
 	sparseMax := x.hllSparseMax()
 	for i, v := range max {
 		if v != 0 {
 			// The destination took part in the merge, so it decodes:
 			// like Redis, an error here is not possible and not checked.
+			oldCap := cap(e.Str)
 			e.Str, _, _ = types.HLLRaise(e.Str, i, v, sparseMax)
+			x.db.Resized(e, oldCap)
 		}
 	}
 	types.HLLInvalidateCache(e.Str)
@@ -240,7 +246,9 @@ func (x *Ctx) hllToDense(e *keyspace.Entry) bool {
 		x.Err(errHLLInvalid)
 		return false
 	}
+	oldCap := cap(e.Str)
 	e.Str = d
+	x.db.Resized(e, oldCap)
 	x.s.ks.Dirty++
 	return true
 }

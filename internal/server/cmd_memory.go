@@ -24,8 +24,8 @@ func memoryCommand() *Command {
 }
 
 // memOverview is the memory picture INFO memory and MEMORY STATS report.
-// "used" is the live heap (Go's equivalent of zmalloc's used memory) until
-// the keyspace accounts memory per entry.
+// "used" is usedMemory (maxmemory.go): the live heap at the last garbage
+// collection moved by the keyspace's dataset accounting since.
 type memOverview struct {
 	used, rss, peak, startup, overhead, dataset int64
 	heapActive, goTotal, system, clients        int64
@@ -86,13 +86,19 @@ func systemMemory() int64 {
 	return 0
 }
 
-// recordStartupMemory remembers the heap size of a freshly built server
+// recordStartupMemory remembers the used memory of a freshly built server
 // (INFO used_memory_startup).
 func (s *Server) recordStartupMemory() {
-	objects, _, _ := heapStats()
+	// Used memory is anchored at a garbage collection (maxmemory.go):
+	// take one now rather than fall back to the heap's object bytes
+	// (garbage included) until the heap first grows enough to trigger one.
+	s.ks.Lock()
+	s.collectAnchor()
+	used := s.usedMemory()
+	s.ks.Unlock()
 	s.info.mu.Lock()
-	s.info.startupMem = objects
-	s.info.memPeak = objects
+	s.info.startupMem = used
+	s.info.memPeak = used
 	s.info.mu.Unlock()
 }
 
@@ -111,10 +117,8 @@ func (s *Server) clientsMemory() int64 {
 // keyspace lock is held.
 func (s *Server) memoryOverview() memOverview {
 	var m memOverview
-	m.used, m.heapActive, m.goTotal = heapStats()
-	// What eviction freed is not garbage-collected yet: report (and compare
-	// with maxmemory) the figure without it.
-	m.used = min(m.used, s.usedMemory())
+	_, m.heapActive, m.goTotal = heapStats()
+	m.used = s.usedMemory()
 	m.rss = processRSS()
 	if m.rss == 0 {
 		m.rss = m.goTotal
@@ -224,6 +228,15 @@ func allocRound(n int) int {
 		return (n + 255) / 256 * 256
 	}
 	return (n + 4095) / 4096 * 4096
+}
+
+// objectMemory is the keyspace's estimate of a non-string value
+// (keyspace.SizeFunc): MEMORY USAGE's, with its default sampling.
+func objectMemory(obj any) int {
+	if ms, ok := obj.(memorySizer); ok {
+		return ms.MemoryUsage(memoryUsageSamples)
+	}
+	return 0
 }
 
 // entryMemory estimates the bytes a key and its value use, in the same

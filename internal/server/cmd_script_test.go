@@ -227,3 +227,15 @@ func BenchmarkGetLocal(b *testing.B) {
 		lc.Do(args)
 	}
 }
+
+// BenchmarkSetLocal is SET overwriting one key through the same path.
+func BenchmarkSetLocal(b *testing.B) {
+	s := startTestServer(b)
+	lc := s.NewLocalClient()
+	args := [][]byte{[]byte("SET"), []byte("k"), []byte("vvvvvvvv")}
+	lc.Do(args)
+	b.ReportAllocs()
+	for b.Loop() {
+		lc.Do(args)
+	}
+}

@@ -122,6 +122,7 @@ func flushdbCommand(x *Ctx) {
 	x.s.trackingFlush()
 	x.s.ks.Dirty += int64(x.db.Flush())
 	x.s.signalAllBlocked(x.db.ID) // XREADGROUP waiters fail (their group is gone)
+	x.s.flushedAnchor()
 	x.w.OK()
 }
 
@@ -141,6 +142,7 @@ func flushallCommand(x *Ctx) {
 	// save points the snapshot just taken resets it to 0 (FLUSHALL
 	// propagates regardless, by rule).
 	x.s.flushallPersistence()
+	x.s.flushedAnchor()
 	x.w.OK()
 }
 

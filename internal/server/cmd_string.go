@@ -71,7 +71,9 @@ func (x *Ctx) setString(key, val []byte, expire int64, keepTTL bool) {
 	if e.Type == keyspace.TypeString && cap(e.Str) >= len(val) && cap(e.Str) <= 2*len(val)+16 {
 		e.Str = append(e.Str[:0], val...)
 	} else {
+		x.db.Replacing(e)
 		e.Str = append([]byte(nil), val...)
+		x.db.Resized(e, 0)
 	}
 	// The lookup recorded the access: the LRU clock, or the LFU counter the
 	// overwritten value passes on as Redis does.
@@ -347,7 +349,9 @@ func appendCommand(x *Ctx) {
 	if !x.checkStringLength(int64(len(e.Str) + len(x.args[2]))) {
 		return
 	}
+	oldCap := cap(e.Str)
 	e.Str = append(e.Str, x.args[2]...)
+	x.db.Resized(e, oldCap)
 	e.Enc = keyspace.EncRaw
 	x.changed(key, keyspace.NotifyString, "append")
 	x.w.Int(int64(len(e.Str)))
@@ -411,7 +415,9 @@ func (x *Ctx) incrDecr(by int64) {
 	var buf [24]byte
 	val := appendInt(buf[:0], cur)
 	if e != nil {
+		oldCap := cap(e.Str)
 		e.Str = append(e.Str[:0], val...)
+		x.db.Resized(e, oldCap)
 		e.Enc = keyspace.EncInt
 	} else {
 		x.db.SetString(key, val, keyspace.Entry{Type: keyspace.TypeString, Enc: keyspace.EncInt, Access: x.newAccess()})
@@ -557,7 +563,9 @@ func setrangeCommand(x *Ctx) {
 	if need := off + int64(len(val)); need > int64(len(e.Str)) {
 		nb := make([]byte, need)
 		copy(nb, e.Str)
+		oldCap := cap(e.Str)
 		e.Str = nb
+		x.db.Resized(e, oldCap)
 	}
 	copy(e.Str[off:], val)
 	e.Enc = keyspace.EncRaw

@@ -50,6 +50,7 @@ func (s *Server) cron() {
 			}
 		}
 		s.ks.Lock()
+		s.usedMemory() // re-anchor soon after a collection (maxmemory.go)
 		for i := 0; i < s.ks.Count(); i++ {
 			s.ks.DB(i).RehashStep(100)
 		}
@@ -70,6 +71,7 @@ func (s *Server) cron() {
 		s.wakeIdleClients()
 		s.aofCron() // AOF: background write/fsync, automatic rewrites (aof.go)
 		s.idleCollect(time.Now())
+		s.refreshAnchor(time.Now())
 	}
 }
 

@@ -1,39 +1,120 @@
 package server
 
 import (
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"time"
 
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 )
 
-// The maxmemory limit and its eviction policies. Used memory is the Go
-// heap's live objects, minus what eviction has freed since the last GC
-// cycle (the heap figure only drops when the collector runs; counting the
-// evicted entries' sizes keeps eviction from overshooting meanwhile). With
-// a limit set, the Go runtime's soft memory limit follows it so the
-// collector runs before the heap outgrows it.
+// The maxmemory limit and its eviction policies.
+//
+// Used memory (INFO used_memory, the figure maxmemory is compared with) is
+// a hybrid: the Go heap's live bytes as a garbage collection measured
+// them (the anchor), plus the change since then in the keyspace's own
+// estimate of its entries (keyspace/mem.go: bytes of the entries added
+// minus those removed, by any path). Garbage never counts, a deleted,
+// expired or evicted entry lowers the figure at once, and a new anchor
+// brings in what the estimate misses (client buffers, table growth,
+// collections growing in place).
+//
+// A collection's live figure includes whatever was allocated while it
+// marked, so an anchor taken from the runtime's own collections, which
+// run concurrently with commands, is off by up to the garbage of the
+// commands that ran meanwhile (tens of KB to more on a busy small heap).
+// Under maxmemory a small heap is therefore anchored only by collections
+// the cron runs every anchorMaxAge with the keyspace lock held, when no
+// command allocates; a larger heap, or a server without maxmemory, takes
+// each completed collection as its anchor, where that error is small
+// relative to the heap or matters less. With a limit set, the Go
+// runtime's soft memory limit follows it so the collector runs before the
+// heap outgrows it.
+const (
+	anchorMaxAge  = time.Second
+	anchorMaxLive = 16 << 20 // a locked collection of this much live heap takes a few ms
+)
 
-// evictState tracks memory freed by eviction since the last GC cycle.
+// evictState is the used-memory anchor and the eviction pool.
 type evictState struct {
-	gcCycles uint64
-	freed    int64
+	gcCycles uint64    // collections completed when the anchor was taken
+	anchored bool      // an anchor was taken
+	live     int64     // heap live bytes at that collection
+	at       time.Time // when the anchor was taken
+	dataset  int64     // the keyspace's dataset estimate when the anchor was taken
 	samples  []metrics.Sample
 	pool     evictPool // candidates kept between evictions (evict_pool.go)
 }
 
-// usedMemory is the memory figure maxmemory is compared with.
+// usedMemory is the memory figure maxmemory is compared with. The
+// keyspace lock must be held.
 func (s *Server) usedMemory() int64 {
 	st := &s.evict
+	if !st.anchored {
+		s.anchor()
+	} else if used := st.live + s.ks.DatasetBytes() - st.dataset; s.live.maxmemory.Load() == 0 || used > anchorMaxLive {
+		// A collection completed since the anchor: take it again.
+		// Entries added between the collection's end and now are in
+		// neither figure until the next one; the cron and every command
+		// under maxmemory come here, so the gap stays small.
+		metrics.Read(st.samples[:1])
+		if st.samples[0].Value.Uint64() != st.gcCycles {
+			s.anchor()
+		}
+	}
+	return max(st.live+s.ks.DatasetBytes()-st.dataset, 0)
+}
+
+// anchor takes the last collection's live heap as the anchor. The
+// keyspace lock must be held.
+func (s *Server) anchor() {
+	st := &s.evict
 	if st.samples == nil {
-		st.samples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+		st.samples = []metrics.Sample{
+			{Name: "/gc/cycles/total:gc-cycles"},
+			{Name: "/gc/heap/live:bytes"},
+			{Name: "/memory/classes/heap/objects:bytes"},
+		}
 	}
 	metrics.Read(st.samples)
-	used := int64(st.samples[0].Value.Uint64())
-	if c := st.samples[1].Value.Uint64(); c != st.gcCycles {
-		st.gcCycles, st.freed = c, 0
+	c, live := st.samples[0].Value.Uint64(), int64(st.samples[1].Value.Uint64())
+	if c == 0 {
+		live = int64(st.samples[2].Value.Uint64()) // no collection yet
 	}
-	return max(used-st.freed, 0)
+	st.gcCycles, st.anchored, st.live, st.dataset = c, true, live, s.ks.DatasetBytes()
+	st.at = time.Now()
+}
+
+// collectAnchor runs a collection with the keyspace lock held and anchors
+// to it; the caller holds the lock.
+func (s *Server) collectAnchor() {
+	runtime.GC()
+	s.anchor()
+}
+
+// flushedAnchor re-anchors after FLUSHDB/FLUSHALL when what is left is a
+// small heap: the collection is cheap then (the old tables are garbage,
+// and garbage is not marked), and the figure restarts from the truth.
+// The caller holds the lock.
+func (s *Server) flushedAnchor() {
+	if s.usedMemory() <= anchorMaxLive {
+		s.collectAnchor()
+	}
+}
+
+// refreshAnchor runs from the cron without the keyspace lock: under
+// maxmemory it re-anchors a small heap whose anchor is older than
+// anchorMaxAge by a locked collection.
+func (s *Server) refreshAnchor(now time.Time) {
+	if s.live.maxmemory.Load() == 0 {
+		return
+	}
+	s.ks.Lock()
+	if used := s.usedMemory(); now.Sub(s.evict.at) >= anchorMaxAge && used <= anchorMaxLive {
+		s.collectAnchor()
+	}
+	s.ks.Unlock()
 }
 
 // performEvictions frees memory by the configured policy until used memory
@@ -73,12 +154,9 @@ func (s *Server) performEvictions(now int64) bool {
 		if bestDB == nil {
 			return false
 		}
-		key := []byte(bestKey)
-		e := bestDB.Peek(key)
-		size := int64(entryMemory(key, e, 5))
-		bestDB.Evict(key)
-		s.evict.freed += size
-		used -= size
+		before := s.ks.DatasetBytes()
+		bestDB.Evict([]byte(bestKey))
+		used -= before - s.ks.DatasetBytes()
 	}
 	return true
 }

@@ -65,7 +65,7 @@ type Server struct {
 	watchers  map[blockKey][]*Client // WATCHed keys (keyspace lock)
 	pubsub    pubsubRegistry         // subscriptions (keyspace lock)
 	track     trackingRegistry       // client-side caching (keyspace lock)
-	evict     evictState             // memory freed by eviction (keyspace lock)
+	evict     evictState             // used-memory anchor and eviction pool (keyspace lock)
 	idleGC    idleGC                 // garbage collection when idle (cron goroutine, idle_gc.go)
 	rnd       *rand.Rand             // sampling commands' random source (keyspace lock)
 	hfe       map[blockKey]struct{}  // hashes with field TTLs, for active expiry (keyspace lock)
@@ -193,6 +193,7 @@ func New(opts Options) (*Server, error) {
 	s.ks = keyspace.New(int(cfg.Int("databases")))
 	s.ks.SetHook(s.keyChanged)
 	s.ks.SetExpiryPaused(s.expiryPaused)
+	s.ks.SetSizer(objectMemory)
 	s.pause.blocked = &s.stats.blockedClients
 	s.cmds = newCommandTable(
 		stringCommands(), keyCommands(), connectionCommands(), serverCommands(), functionCommands(),
