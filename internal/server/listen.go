@@ -23,16 +23,29 @@ func (s *Server) listen() error {
 		s.log.Warn(fmt.Sprintf("Failed listening on port %d (tcp), aborting.", port))
 		return err
 	}
+	if err := s.configureTLS(); err != nil {
+		closeAll(lns)
+		s.log.Warn("Failed to configure TLS. Check logs for more info.")
+		return err
+	}
+	tlsPort := int(s.cfg.Int("tls-port"))
+	tlsLns, err := s.openTLSListeners(strings.Fields(s.cfg.String("bind")), tlsPort)
+	if err != nil {
+		closeAll(lns)
+		s.log.Warn(fmt.Sprintf("Failed listening on port %d (tls), aborting.", tlsPort))
+		return err
+	}
 	var unix net.Listener
 	if path := s.cfg.String("unixsocket"); path != "" {
 		if unix, err = s.openUnix(path); err != nil {
 			closeAll(lns)
+			closeAll(tlsLns)
 			s.log.Warn(fmt.Sprintf("Failed opening Unix socket: %v", err))
 			return err
 		}
 	}
 	s.listenMu.Lock()
-	s.listeners, s.unix = lns, unix
+	s.listeners, s.unix, s.tls.listeners = lns, unix, tlsLns
 	s.setAddr()
 	s.listenMu.Unlock()
 	return nil
@@ -229,6 +242,7 @@ func (s *Server) closeListeners() {
 	defer s.listenMu.Unlock()
 	s.closing = true
 	closeAll(s.listeners)
+	closeAll(s.tls.listeners)
 	if s.unix != nil {
 		s.unix.Close()
 		_ = os.Remove(s.cfg.String("unixsocket"))
@@ -251,7 +265,11 @@ func (s *Server) registerListenHooks() {
 		return nil
 	})
 	s.cfg.OnApply("bind", func(v string) error {
-		if err := s.rebindTCP(strings.Fields(v), int(s.cfg.Int("port"))); err != nil {
+		err := s.rebindTCP(strings.Fields(v), int(s.cfg.Int("port")))
+		if err == nil && s.cfg.Int("tls-port") != 0 {
+			err = s.rebindTLS(strings.Fields(v), int(s.cfg.Int("tls-port")))
+		}
+		if err != nil {
 			//lint:ignore ST1005 Redis's exact error text, shown to users
 			return errors.New("Failed to bind to specified addresses.")
 		}

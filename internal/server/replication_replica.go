@@ -233,6 +233,7 @@ func (s *Server) linkOnce(l *masterLink) error {
 	if err != nil {
 		return fmt.Errorf("connecting to MASTER %s:%d: %w", l.host, l.port, err)
 	}
+	conn = s.tlsClient(conn) // tls-replication (tls.go)
 	defer conn.Close()
 	l.mu.Lock()
 	select {

@@ -55,6 +55,7 @@ type Server struct {
 	listenMu  sync.Mutex
 	listeners []net.Listener // TCP
 	unix      net.Listener   // unixsocket, nil when not configured
+	tls       tlsState       // tls-port listeners and configuration (tls.go)
 	closing   bool
 	addr      string
 
@@ -219,6 +220,7 @@ func New(opts Options) (*Server, error) {
 		applyMemoryLimit(cfg.Uint("maxmemory"))
 	}
 	s.registerListenHooks()
+	s.registerTLSHooks()
 	s.registerOOMHooks()
 	s.initAOF() // AOF configuration and CONFIG SET hooks (aof.go)
 	s.initReplication()
@@ -242,6 +244,9 @@ func (s *Server) Start() error {
 	}
 	s.listenMu.Lock()
 	for _, ln := range s.listeners {
+		s.startAccepting(ln)
+	}
+	for _, ln := range s.tls.listeners {
 		s.startAccepting(ln)
 	}
 	if s.unix != nil {
