@@ -270,6 +270,10 @@ func (db *DB) Tables() TableStats {
 	}
 }
 
+// Prefetch starts loading the table memory of keys that commands about to
+// run will look up (see types.Dict.Prefetch); the result is meaningless.
+func (db *DB) Prefetch(keys [][]byte) uintptr { return db.dict.Prefetch(keys) }
+
 // Expand sizes the database's tables for the given numbers of keys and keys
 // with a TTL (an RDB file's size hints), so loading does not rehash.
 func (db *DB) Expand(keys, expires int) {

@@ -157,6 +157,12 @@ func checkReader(t *testing.T, data []byte, seed uint64, flags uint8) {
 		}
 		var args [][]byte
 		args, err = r.ReadCommand()
+		if err == nil {
+			// The lookahead must never fail or look past what it may.
+			if n := r.PeekKeys(8, func([]byte) {}); n < 0 || n > 8 {
+				t.Fatalf("PeekKeys looked at %d requests", n)
+			}
+		}
 		if err != nil {
 			if args != nil {
 				t.Fatalf("args %q returned with error %v", args, err)

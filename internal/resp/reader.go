@@ -376,3 +376,59 @@ func parseLen(b []byte) (int64, bool) {
 	}
 	return int64(n), true
 }
+
+// PeekKeys calls fn with the second argument (the key of most commands) of
+// each of up to max complete multibulk requests buffered after the one
+// last returned, without consuming or validating anything: a server uses
+// it to start loading the keys' memory before it runs the commands. It
+// stops at the first request that is incomplete, inline or malformed, and
+// returns how many requests it looked at.
+func (r *Reader) PeekKeys(max int, fn func(key []byte)) int {
+	if r.multibulk != 0 || r.inline {
+		return 0 // a request is half parsed: nothing after it is complete
+	}
+	buf, p, n := r.buf[:r.w], r.r, 0
+	for n < max && p < len(buf) && buf[p] == '*' {
+		count, q, ok := peekNumber(buf, p+1)
+		if !ok || count < 1 {
+			break
+		}
+		p = q
+		var key []byte
+		for i := int64(0); i < count; i++ {
+			if p >= len(buf) || buf[p] != '$' {
+				return n
+			}
+			l, q, ok := peekNumber(buf, p+1)
+			if !ok || l < 0 || int64(len(buf)-q) < l+2 {
+				return n
+			}
+			if i == 1 {
+				key = buf[q : q+int(l)]
+			}
+			p = q + int(l) + 2
+		}
+		if key != nil {
+			fn(key)
+		}
+		n++
+	}
+	return n
+}
+
+// peekNumber parses the decimal number that starts at buf[p] and ends with
+// CRLF, returning it and the position after the CRLF.
+func peekNumber(buf []byte, p int) (v int64, next int, ok bool) {
+	start := p
+	for p < len(buf) && buf[p] >= '0' && buf[p] <= '9' {
+		if p-start >= 18 {
+			return 0, 0, false
+		}
+		v = v*10 + int64(buf[p]-'0')
+		p++
+	}
+	if p == start || p+1 >= len(buf) || buf[p] != '\r' || buf[p+1] != '\n' {
+		return 0, 0, false
+	}
+	return v, p + 2, true
+}

@@ -37,6 +37,9 @@ type Client struct {
 	// ctx is the reused context of this client's commands (takeCtx).
 	ctx     Ctx
 	ctxBusy bool
+	// pf is the lookahead that loads the keys of pipelined commands
+	// before they run (prefetch.go).
+	pf      prefetchState
 	id      int64
 	srv     *Server
 	conn    net.Conn

@@ -1049,10 +1049,9 @@ func TestDictRefBytesCopiesKeys(t *testing.T) {
 // overlaps the key, is offered only when it costs no memory, and is not
 // offered for a key already present.
 func TestDictRefBytesSpare(t *testing.T) {
-	type entry struct {
-		str  []byte
-		obj  any
-		a, b int64
+	type entry struct { // the keyspace's Entry size: a slice and 32 bytes more
+		str []byte
+		_   [32]byte
 	}
 	d := NewDict[entry]()
 	for _, c := range []struct{ key, spare int }{{1, 1}, {20, 2}, {16, 64}, {5, 100}, {20, 108}, {60, 80}, {20, 500}, {200, 4}} {
@@ -1099,6 +1098,34 @@ func TestDictRefBytesSpare(t *testing.T) {
 		if _, added, room := d.RefBytesSpare(k, c.spare); added || room != nil {
 			t.Fatalf("key %d spare %d: present key re-added or given room", c.key, c.spare)
 		}
+	}
+	checkDict(t, d)
+}
+
+// TestDictPrefetch: prefetching reads only, on an empty table, during a
+// resize and with more keys than PrefetchMax, and changes nothing.
+func TestDictPrefetch(t *testing.T) {
+	d := NewDict[int]()
+	if d.Prefetch([][]byte{[]byte("a")}) != 0 {
+		t.Fatal("empty dict: prefetch touched a node")
+	}
+	var keys [][]byte
+	for i := range 100 {
+		k := []byte(strconv.Itoa(i))
+		d.SetBytes(k, i)
+		keys = append(keys, k)
+	}
+	if !d.Rehashing() {
+		d.Expand(1000) // a resize in progress
+	}
+	before := d.Len()
+	var sink uintptr
+	for i := 0; i+3 <= len(keys); i++ {
+		sink += d.Prefetch(keys[i : i+3])
+	}
+	sink += d.Prefetch(keys) // more than PrefetchMax: the first ones only
+	if sink == 0 || d.Len() != before {
+		t.Fatalf("sink %d, len %d -> %d", sink, before, d.Len())
 	}
 	checkDict(t, d)
 }
