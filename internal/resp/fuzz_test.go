@@ -159,7 +159,11 @@ func checkReader(t *testing.T, data []byte, seed uint64, flags uint8) {
 		args, err = r.ReadCommand()
 		if err == nil {
 			// The lookahead must never fail or look past what it may.
-			if n := r.PeekKeys(8, func([]byte) {}); n < 0 || n > 8 {
+			if n := r.PeekKeys(8, func(args [][]byte) {
+				if len(args) > PeekArgs {
+					t.Fatalf("PeekKeys reported %d arguments", len(args))
+				}
+			}); n < 0 || n > 8 {
 				t.Fatalf("PeekKeys looked at %d requests", n)
 			}
 		}

@@ -23,11 +23,15 @@ func TestPeekKeys(t *testing.T) {
 		t.Fatalf("first request: %q %v %v", args, ok, err)
 	}
 	var keys []string
-	n := r.PeekKeys(8, func(k []byte) { keys = append(keys, string(k)) })
+	n := r.PeekKeys(8, func(args [][]byte) {
+		if len(args) >= 2 {
+			keys = append(keys, string(args[1]))
+		}
+	})
 	if n != 3 || len(keys) != 2 || keys[0] != "bb" || keys[1] != "ccc" {
 		t.Fatalf("PeekKeys: %d requests, keys %q", n, keys)
 	}
-	if n := r.PeekKeys(1, func([]byte) {}); n != 1 {
+	if n := r.PeekKeys(1, func([][]byte) {}); n != 1 {
 		t.Fatalf("PeekKeys(1) looked at %d requests", n)
 	}
 	// Nothing was consumed: the requests still come out in order.
@@ -43,7 +47,7 @@ func TestPeekKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Next()
-		if n := r.PeekKeys(8, func([]byte) { t.Errorf("%q: a key reported", bad) }); n != 0 {
+		if n := r.PeekKeys(8, func([][]byte) { t.Errorf("%q: a request reported", bad) }); n != 0 {
 			t.Errorf("%q: PeekKeys looked at %d requests", bad, n)
 		}
 	}

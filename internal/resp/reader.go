@@ -68,6 +68,8 @@ type Reader struct {
 
 	// peak is the most bytes the buffer held since the last TakePeak.
 	peak int
+	// peek is PeekKeys' scratch (a local array would escape to the heap).
+	peek [PeekArgs][]byte
 }
 
 type span struct{ start, end int }
@@ -377,13 +379,14 @@ func parseLen(b []byte) (int64, bool) {
 	return int64(n), true
 }
 
-// PeekKeys calls fn with the second argument (the key of most commands) of
-// each of up to max complete multibulk requests buffered after the one
-// last returned, without consuming or validating anything: a server uses
-// it to start loading the keys' memory before it runs the commands. It
-// stops at the first request that is incomplete, inline or malformed, and
-// returns how many requests it looked at.
-func (r *Reader) PeekKeys(max int, fn func(key []byte)) int {
+// PeekKeys calls fn with the first PeekArgs arguments (fewer when the
+// request has fewer) of each of up to max complete multibulk requests
+// buffered after the one last returned, without consuming or validating
+// anything: a server uses it to start loading the keys' memory before it
+// runs the commands. The slices are valid until the next read. It stops at
+// the first request that is incomplete, inline or malformed, and returns
+// how many requests it looked at.
+func (r *Reader) PeekKeys(max int, fn func(args [][]byte)) int {
 	if r.multibulk != 0 || r.inline {
 		return 0 // a request is half parsed: nothing after it is complete
 	}
@@ -394,7 +397,7 @@ func (r *Reader) PeekKeys(max int, fn func(key []byte)) int {
 			break
 		}
 		p = q
-		var key []byte
+		args := &r.peek
 		for i := int64(0); i < count; i++ {
 			if p >= len(buf) || buf[p] != '$' {
 				return n
@@ -403,18 +406,20 @@ func (r *Reader) PeekKeys(max int, fn func(key []byte)) int {
 			if !ok || l < 0 || int64(len(buf)-q) < l+2 {
 				return n
 			}
-			if i == 1 {
-				key = buf[q : q+int(l)]
+			if i < PeekArgs {
+				args[i] = buf[q : q+int(l)]
 			}
 			p = q + int(l) + 2
 		}
-		if key != nil {
-			fn(key)
-		}
+		fn(args[:min(count, PeekArgs)])
+		*args = [PeekArgs][]byte{}
 		n++
 	}
 	return n
 }
+
+// PeekArgs is how many leading arguments PeekKeys reports per request.
+const PeekArgs = 4
 
 // peekNumber parses the decimal number that starts at buf[p] and ends with
 // CRLF, returning it and the position after the CRLF.

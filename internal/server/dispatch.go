@@ -118,7 +118,7 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, s.busyError())
 		return
 	}
-	s.prefetchAhead(c) // pipelined requests' keys (prefetch.go)
+	s.prefetchAhead(c, args) // pipelined requests' keys (prefetch.go)
 	start := c.clock
 	x := c.takeCtx()
 	*x = Ctx{s: s, c: c, cmd: cmd, args: args, w: c.w, db: s.ks.DB(c.db), now: start.UnixMilli()}
