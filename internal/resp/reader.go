@@ -80,6 +80,16 @@ func NewReader(rd io.Reader) *Reader {
 // Buffered returns the number of received bytes not yet parsed.
 func (r *Reader) Buffered() int { return r.w - r.r }
 
+// Unconsumed is Buffered less the arguments of an incomplete request
+// already parsed: what Redis's query buffer would hold (it moves parsed
+// arguments out of it), CLIENT LIST's qbuf.
+func (r *Reader) Unconsumed() int {
+	if r.multibulk > 0 {
+		return r.w - r.r - r.pos
+	}
+	return r.w - r.r
+}
+
 // ReadCommand returns the next command. Empty requests (blank inline lines,
 // zero-length multibulks) are skipped. It reads from the stream only when the
 // buffer holds no complete command.

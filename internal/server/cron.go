@@ -55,6 +55,7 @@ func (s *Server) cron() {
 			s.ks.DB(i).RehashStep(100)
 		}
 		s.trackingLimit()
+		s.evictClients() // outboxes grow without commands (clientmem.go)
 		s.expireHashFieldsCycle(budget)
 		s.savePointsDue(time.Now())
 		s.replicationMasterCron(time.Now())
