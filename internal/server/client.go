@@ -158,7 +158,7 @@ func (c *Client) send(b []byte) error {
 	ob := c.async
 	c.outMu.Unlock()
 	if ob != nil {
-		ob.push(b, 0)
+		c.queueReply(ob, b)
 		return nil
 	}
 	// AOF: writes reach the file (and the disk with appendfsync always)
@@ -166,8 +166,49 @@ func (c *Client) send(b []byte) error {
 	if err := c.srv.aofBarrier(); err != nil {
 		return err
 	}
+	if rw, ok := c.out.(*rawWriter); ok {
+		// A client that does not read its replies fills the socket: the
+		// rest waits in an outbox, as Redis keeps it in the client's
+		// output buffer, and the client's next commands are still read
+		// and run (their replies queue behind). Its memory counts
+		// (clientmem.go) and its output limit applies.
+		n, err := rw.TryWrite(b)
+		if err != nil || n == len(b) {
+			return err
+		}
+		if ob := c.asyncOutbox(); ob != nil {
+			c.queueReply(ob, b[n:])
+			return nil
+		}
+		_, err = c.out.Write(b[n:])
+		return err
+	}
 	_, err := c.out.Write(b)
 	return err
+}
+
+// queueReply queues the client's own replies in its outbox; past its
+// output limit (client-output-buffer-limit, its class) it is closed.
+func (c *Client) queueReply(ob *outbox, b []byte) {
+	lim := c.srv.obufLimit(c)
+	ob.mu.Lock()
+	if ob.closed {
+		ob.mu.Unlock()
+		return
+	}
+	ob.buf = append(ob.buf, b...)
+	ob.account()
+	over := overOutputLimit(lim, uint64(len(ob.buf)+ob.writing), &ob.softSince)
+	ob.mu.Unlock()
+	if over {
+		c.srv.log.Warn("Client " + c.addr + " closed for overcoming of output buffer limits.")
+		c.kill()
+		return
+	}
+	select {
+	case ob.signal <- struct{}{}:
+	default:
+	}
 }
 
 // pushAsync queues output produced by another client (e.g. MONITOR lines).
