@@ -174,6 +174,11 @@ func (r *Reader) fill() error {
 		// (bulkLen <= MaxInt-2, and pending >= pos, so this cannot overflow).
 		if missing := r.bulkLen + 2 - (pending - r.pos); missing > need {
 			need = min(missing, maxPrealloc)
+		} else if r.bulkLen >= bigArg && missing > 0 {
+			// The tail of a big argument (its CRLF, say) fits in the
+			// room left for it: no new buffer for a few bytes, as
+			// Redis sizes a big argument's buffer to the argument.
+			need = missing
 		}
 	}
 	if r.MaxQuery > 0 && need > minReadSize && int64(need-minReadSize) > r.MaxQuery-int64(pending) {
