@@ -84,9 +84,10 @@ func (s *Server) registerConfigHooks() {
 		if s.opts.OwnsProcess {
 			applyMemoryLimit(s.cfg.Uint("maxmemory"))
 		}
-		// A lowered limit evicts at once, as in Redis (CONFIG SET runs
-		// under the keyspace lock).
-		s.performEvictions(nowMs())
+		// A lowered limit evicts before the next command or in the next
+		// cron tick, outside this command: as Redis's eviction time
+		// event, each eviction's DEL is propagated on its own, not
+		// inside the CONFIG SET (or the transaction holding it).
 		return nil
 	})
 	s.cfg.OnApply("notify-keyspace-events", func(string) error {

@@ -56,6 +56,9 @@ func (s *Server) cron() {
 		}
 		s.trackingLimit()
 		s.evictClients() // outboxes grow without commands (clientmem.go)
+		if s.live.maxmemory.Load() != 0 && !s.scriptBusy() {
+			s.performEvictions(nowMs()) // a lowered maxmemory, without traffic
+		}
 		s.expireHashFieldsCycle(budget)
 		s.savePointsDue(time.Now())
 		s.replicationMasterCron(time.Now())
