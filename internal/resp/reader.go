@@ -82,6 +82,16 @@ func NewReader(rd io.Reader) *Reader {
 // Buffered returns the number of received bytes not yet parsed.
 func (r *Reader) Buffered() int { return r.w - r.r }
 
+// Unconsumed is Buffered less the arguments of an incomplete request
+// already parsed: what Redis's query buffer would hold (it moves parsed
+// arguments out of it), CLIENT LIST's qbuf.
+func (r *Reader) Unconsumed() int {
+	if r.multibulk > 0 {
+		return r.w - r.r - r.pos
+	}
+	return r.w - r.r
+}
+
 // ReadCommand returns the next command. Empty requests (blank inline lines,
 // zero-length multibulks) are skipped. It reads from the stream only when the
 // buffer holds no complete command.
@@ -166,6 +176,11 @@ func (r *Reader) fill() error {
 		// (bulkLen <= MaxInt-2, and pending >= pos, so this cannot overflow).
 		if missing := r.bulkLen + 2 - (pending - r.pos); missing > need {
 			need = min(missing, maxPrealloc)
+		} else if r.bulkLen >= bigArg && missing > 0 {
+			// The tail of a big argument (its CRLF, say) fits in the
+			// room left for it: no new buffer for a few bytes, as
+			// Redis sizes a big argument's buffer to the argument.
+			need = missing
 		}
 	}
 	if r.MaxQuery > 0 && need > minReadSize && int64(need-minReadSize) > r.MaxQuery-int64(pending) {

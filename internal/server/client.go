@@ -88,7 +88,13 @@ type Client struct {
 	preBlock     []byte // replies produced before the blocking command
 	totalIn      atomic.Int64
 	totalOut     atomic.Int64
-	argvMem      int
+	watchedBytes int64 // key bytes under WATCH (client memory)
+	// Client memory (clientmem.go): memOwn is the published own part,
+	// memSeen the connection goroutine's last computation of it; memReplica
+	// says which total it is in.
+	memOwn     atomic.Int64
+	memSeen    int64
+	memReplica bool
 	// Replication (replication_master.go; keyspace lock): the REPLCONF
 	// announcements, the replica state once SYNC/PSYNC ran, a WAIT.
 	replConf *replConfig
@@ -104,13 +110,22 @@ type outbox struct {
 	// writing is the bytes taken from buf for a write(2) in progress:
 	// pending output too (CLIENT LIST omem, the output limits).
 	writing int
-	signal  chan struct{}
-	closed  bool
+	// outCap is the capacity of the buffer the writer holds; mem the
+	// capacity of both as published in ctr (client memory, clientmem.go).
+	outCap int
+	mem    int64
+	ctr    *atomic.Int64
+	signal chan struct{}
+	closed bool
 	// softSince is when the pending output first passed the soft limit.
 	softSince time.Time
 	// done is closed when the writer goroutine has exited.
 	done chan struct{}
 }
+
+// outboxKeepCap is the largest buffer an outbox keeps once written: a
+// bigger one is dropped, as Redis frees reply blocks once they are sent.
+const outboxKeepCap = 64 << 10
 
 // push appends data; it returns false if the client exceeded limit bytes
 // of pending output and must be disconnected.
@@ -122,6 +137,7 @@ func (o *outbox) push(b []byte, limit int) bool {
 	}
 	o.buf = append(o.buf, b...)
 	over := limit > 0 && len(o.buf) > limit
+	o.account()
 	o.mu.Unlock()
 	select {
 	case o.signal <- struct{}{}:
@@ -145,7 +161,7 @@ func (c *Client) send(b []byte) error {
 	ob := c.async
 	c.outMu.Unlock()
 	if ob != nil {
-		ob.push(b, 0)
+		c.queueReply(ob, b)
 		return nil
 	}
 	// AOF: writes reach the file (and the disk with appendfsync always)
@@ -153,8 +169,49 @@ func (c *Client) send(b []byte) error {
 	if err := c.srv.aofBarrier(); err != nil {
 		return err
 	}
+	if rw, ok := c.out.(*rawWriter); ok {
+		// A client that does not read its replies fills the socket: the
+		// rest waits in an outbox, as Redis keeps it in the client's
+		// output buffer, and the client's next commands are still read
+		// and run (their replies queue behind). Its memory counts
+		// (clientmem.go) and its output limit applies.
+		n, err := rw.TryWrite(b)
+		if err != nil || n == len(b) {
+			return err
+		}
+		if ob := c.asyncOutbox(); ob != nil {
+			c.queueReply(ob, b[n:])
+			return nil
+		}
+		_, err = c.out.Write(b[n:])
+		return err
+	}
 	_, err := c.out.Write(b)
 	return err
+}
+
+// queueReply queues the client's own replies in its outbox; past its
+// output limit (client-output-buffer-limit, its class) it is closed.
+func (c *Client) queueReply(ob *outbox, b []byte) {
+	lim := c.srv.obufLimit(c)
+	ob.mu.Lock()
+	if ob.closed {
+		ob.mu.Unlock()
+		return
+	}
+	ob.buf = append(ob.buf, b...)
+	ob.account()
+	over := overOutputLimit(lim, uint64(len(ob.buf)+ob.writing), &ob.softSince)
+	ob.mu.Unlock()
+	if over {
+		c.srv.log.Warn("Client " + c.addr + " closed for overcoming of output buffer limits.")
+		c.kill()
+		return
+	}
+	select {
+	case ob.signal <- struct{}{}:
+	default:
+	}
 }
 
 // pushAsync queues output produced by another client (e.g. MONITOR lines).
@@ -185,6 +242,9 @@ func (c *Client) asyncOutbox() *outbox {
 		return ob
 	}
 	ob := &outbox{signal: make(chan struct{}, 1), done: make(chan struct{})}
+	if !c.memReplica {
+		ob.ctr = &c.srv.cmem.normal
+	}
 	c.async = ob
 	c.outMu.Unlock()
 	c.runOutbox(ob)
@@ -206,6 +266,7 @@ func (c *Client) runOutbox(ob *outbox) {
 			ob.mu.Lock()
 			out, ob.buf = ob.buf, out[:0]
 			ob.writing = len(out)
+			ob.outCap = cap(out)
 			closed := ob.closed
 			ob.mu.Unlock()
 			if len(out) > 0 {
@@ -217,8 +278,13 @@ func (c *Client) runOutbox(ob *outbox) {
 					c.kill()
 					return
 				}
+				if cap(out) > outboxKeepCap {
+					out = nil
+				}
 				ob.mu.Lock()
 				ob.writing = 0
+				ob.outCap = cap(out)
+				ob.account()
 				ob.mu.Unlock()
 			}
 			if closed {

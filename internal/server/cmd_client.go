@@ -253,11 +253,8 @@ func (s *Server) clientByID(id int64) *Client {
 	return s.clients[id]
 }
 
-// clientMemory estimates a client's buffer memory for CLIENT LIST tot-mem.
-func clientMemory(c *Client) int64 {
-	const base = 1024 // connection state, reader and writer headers
-	return base + c.qbuf.Load() + c.qbufFree.Load() + int64(c.argvMem)
-}
+// clientMemory is a client's memory for CLIENT LIST tot-mem (clientmem.go).
+func clientMemory(c *Client) int64 { return c.memoryUsage() }
 
 // clientFlagsString is the flags= field of CLIENT LIST.
 func clientFlagsString(c *Client) string {
@@ -352,8 +349,12 @@ func appendClientInfo(b []byte, x *Ctx, c *Client) []byte {
 	num("multi", multi)
 	num("qbuf", c.qbuf.Load())
 	num("qbuf-free", c.qbufFree.Load())
-	num("argv-mem", int64(c.argvMem))
-	num("multi-mem", 0)
+	multiMem := int64(0)
+	if c.multi != nil {
+		multiMem = c.multi.mem
+	}
+	num("argv-mem", 0) // arguments stay in the query buffer (qbuf)
+	num("multi-mem", multiMem)
 	num("rbs", 0)
 	num("rbp", 0)
 	num("obl", 0)

@@ -107,6 +107,7 @@ func (s *Server) resetStats() {
 	s.ks.Stats.ExpiredStalePerc = 0
 	s.ks.Stats.ExpiredTimeCapReached = 0
 	s.ks.Stats.EvictedKeys = 0
+	s.cmem.evicted.Store(0)
 	s.errStats.reset()
 	for _, c := range s.cmds {
 		resetCommandStats(c)

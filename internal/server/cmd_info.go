@@ -312,10 +312,10 @@ func (s *Server) infoMemory(w *infoWriter) {
 	backlog, replicas := s.replBufferMemory()
 	// As Redis: the backlog counts for eviction, what replicas have yet to
 	// receive beyond it does not.
-	w.num("mem_not_counted_for_evict", replicas)
+	w.num("mem_not_counted_for_evict", s.cmem.replStream.Load())
 	w.num("mem_replication_backlog", backlog)
 	w.num("mem_total_replication_buffers", backlog+replicas)
-	w.num("mem_clients_slaves", replicas)
+	w.num("mem_clients_slaves", s.cmem.replicas.Load())
 	w.num("mem_clients_normal", m.clients)
 	w.num("mem_cluster_links", 0)
 	w.num("mem_aof_buffer", 0)
@@ -416,7 +416,7 @@ func (s *Server) infoStats(w *infoWriter) {
 	w.num("expired_time_cap_reached_count", ks.ExpiredTimeCapReached)
 	w.num("expire_cycle_cpu_milliseconds", 0)
 	w.num("evicted_keys", ks.EvictedKeys)
-	w.num("evicted_clients", 0)
+	w.num("evicted_clients", s.cmem.evicted.Load())
 	w.num("total_eviction_exceeded_time", 0)
 	w.num("current_eviction_exceeded_time", 0)
 	w.num("keyspace_hits", ks.Hits)

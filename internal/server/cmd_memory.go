@@ -102,16 +102,8 @@ func (s *Server) recordStartupMemory() {
 	s.info.mu.Unlock()
 }
 
-// clientsMemory estimates the memory held by client buffers.
-func (s *Server) clientsMemory() int64 {
-	s.clientsMu.Lock()
-	defer s.clientsMu.Unlock()
-	var n int64
-	for _, c := range s.clients {
-		n += clientMemory(c)
-	}
-	return n
-}
+// clientsMemory is the memory of the normal and pub/sub clients (clientmem.go).
+func (s *Server) clientsMemory() int64 { return s.cmem.normal.Load() }
 
 // memoryOverview gathers the figures of INFO memory and MEMORY STATS. The
 // keyspace lock is held.
@@ -136,7 +128,7 @@ func (s *Server) memoryOverview() memOverview {
 		t := s.ks.DB(i).Tables()
 		tables += int64(t.Overhead + t.ExpOver)
 	}
-	m.overhead = m.startup + m.clients + tables
+	m.overhead = m.startup + m.clients + s.cmem.replicas.Load() + tables
 	m.dataset = m.used - m.overhead
 	if m.dataset < 0 {
 		m.dataset = 0

@@ -23,6 +23,7 @@ func (s *Server) loadLiveConfig() {
 	s.live.watchdog.Store(s.cfg.Int("watchdog-period"))
 	s.live.notifyFlags.Store(int64(s.cfg.NotifyKeyspaceEvents()))
 	s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
+	s.updateClientLimit()
 	s.live.hashMaxEntries.Store(s.cfg.Int("hash-max-listpack-entries"))
 	s.live.hashMaxValue.Store(s.cfg.Int("hash-max-listpack-value"))
 	s.live.setMaxIntset.Store(s.cfg.Int("set-max-intset-entries"))
@@ -71,14 +72,22 @@ func (s *Server) registerConfigHooks() {
 	cfgHook("set-max-intset-entries", &s.live.setMaxIntset)
 	cfgHook("zset-max-listpack-entries", &s.live.zsetMaxEntries)
 	cfgHook("zset-max-listpack-value", &s.live.zsetMaxValue)
+	s.cfg.OnApply("maxmemory-clients", func(string) error {
+		s.updateClientLimit()
+		s.evictClients() // a lowered limit applies at once (CONFIG SET holds the lock)
+		return nil
+	})
 	s.cfg.OnApply("maxmemory", func(string) error {
 		s.live.maxmemory.Store(s.cfg.Uint("maxmemory"))
+		s.updateClientLimit() // maxmemory-clients may be a percentage of it
+		s.evictClients()
 		if s.opts.OwnsProcess {
 			applyMemoryLimit(s.cfg.Uint("maxmemory"))
 		}
-		// A lowered limit evicts at once, as in Redis (CONFIG SET runs
-		// under the keyspace lock).
-		s.performEvictions(nowMs())
+		// A lowered limit evicts before the next command or in the next
+		// cron tick, outside this command: as Redis's eviction time
+		// event, each eviction's DEL is propagated on its own, not
+		// inside the CONFIG SET (or the transaction holding it).
 		return nil
 	})
 	s.cfg.OnApply("notify-keyspace-events", func(string) error {

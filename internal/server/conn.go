@@ -121,6 +121,10 @@ func (s *Server) serveLoop(c *Client) loopResult {
 		}
 		if !ok {
 			if c.w.Len() > 0 {
+				// The figure shows the replies while a write blocks.
+				if c.updateMemory() {
+					s.evictClientsNow()
+				}
 				// Let the other connections that are ready run their
 				// commands first, so the replies go out in one burst as
 				// in Redis's event loop (written before it sleeps). A
@@ -140,6 +144,9 @@ func (s *Server) serveLoop(c *Client) loopResult {
 			}
 			s.trimQueryBuffer(c)
 			c.storeQbuf()
+			if c.updateMemory() {
+				s.evictClientsNow()
+			}
 			if t := s.live.idleTimeout.Load(); t > 0 && c.flags&(clientMonitor|clientPubsub|clientReplica) == 0 {
 				// Idle time counts from the last command, as in Redis.
 				_ = c.conn.SetReadDeadline(time.UnixMilli(c.lastActive.Load()).Add(time.Duration(t) * time.Second))
@@ -151,7 +158,7 @@ func (s *Server) serveLoop(c *Client) loopResult {
 				c.raw.drained = false
 				return loopWait
 			}
-			before := c.rd.Total
+			before, capBefore := c.rd.Total, c.rd.Cap()
 			err := c.rd.Fill()
 			if err == errWouldBlock {
 				return loopWait
@@ -166,6 +173,14 @@ func (s *Server) serveLoop(c *Client) loopResult {
 			s.stats.netInput.Add(c.rd.Total - before)
 			c.totalIn.Add(c.rd.Total - before)
 			c.storeQbuf()
+			if c.rd.Cap() != capBefore && c.updateMemory() {
+				// A grown query buffer may put the clients over
+				// maxmemory-clients (clientmem.go).
+				s.evictClientsNow()
+				if c.killed.Load() {
+					return loopDone
+				}
+			}
 			continue
 		}
 		s.execute(c, args)
@@ -182,6 +197,9 @@ func (s *Server) serveLoop(c *Client) loopResult {
 			return loopDone
 		}
 		if c.w.Len() > maxWriteBatch {
+			if c.updateMemory() {
+				s.evictClientsNow()
+			}
 			if c.send(c.w.Bytes()) != nil {
 				return loopDone
 			}
@@ -209,7 +227,7 @@ const (
 // storeQbuf publishes the query buffer figures CLIENT LIST reports.
 func (c *Client) storeQbuf() {
 	used := c.rd.Buffered()
-	c.qbuf.Store(int64(used))
+	c.qbuf.Store(int64(c.rd.Unconsumed()))
 	c.qbufFree.Store(int64(max(c.rd.Cap()-used, 0)))
 }
 
@@ -240,6 +258,7 @@ func (s *Server) releaseQueryBuffer(c *Client) error {
 	}
 	c.rd.Release()
 	c.storeQbuf()
+	c.updateMemory()
 	return nil
 }
 
@@ -346,6 +365,7 @@ func (s *Server) newClient(conn net.Conn, id int64) *Client {
 	}
 	s.clients[c.id] = c
 	s.clientsMu.Unlock()
+	c.updateMemory()
 	s.stats.connections.Add(1)
 	return c
 }
@@ -367,6 +387,7 @@ func (s *Server) removeClient(c *Client) {
 	s.clientsMu.Unlock()
 	c.stopAsync()
 	c.killed.Store(true)
+	c.releaseMemory()
 	if c.conn != nil {
 		c.conn.Close()
 	}

@@ -55,6 +55,10 @@ func (s *Server) cron() {
 			s.ks.DB(i).RehashStep(100)
 		}
 		s.trackingLimit()
+		s.evictClients() // outboxes grow without commands (clientmem.go)
+		if s.live.maxmemory.Load() != 0 && !s.scriptBusy() {
+			s.performEvictions(nowMs()) // a lowered maxmemory, without traffic
+		}
 		s.expireHashFieldsCycle(budget)
 		s.savePointsDue(time.Now())
 		s.replicationMasterCron(time.Now())

@@ -67,6 +67,14 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, errBgsaveMisconf)
 		return
 	}
+	if s.clientsOverLimit() {
+		// Client eviction (maxmemory-clients) before key eviction, as in
+		// Redis; the client itself may be the one to go.
+		s.evictClientsNow()
+		if c.killed.Load() {
+			return
+		}
+	}
 	if s.live.maxmemory.Load() != 0 && !s.scriptBusy() {
 		// As Redis: evict before every command, refuse only those that
 		// may grow memory.

@@ -15,10 +15,13 @@ import (
 // a hybrid: the Go heap's live bytes as a garbage collection measured
 // them (the anchor), plus the change since then in the keyspace's own
 // estimate of its entries (keyspace/mem.go: bytes of the entries added
-// minus those removed, by any path). Garbage never counts, a deleted,
-// expired or evicted entry lowers the figure at once, and a new anchor
-// brings in what the estimate misses (client buffers, table growth,
-// collections growing in place).
+// minus those removed, by any path), plus the change in client memory
+// (clientmem.go: query buffers, replies, outboxes, replica streams).
+// Garbage never counts, a deleted, expired or evicted entry and a freed
+// client buffer lower the figure at once, and a new anchor brings in what
+// the estimates miss (table growth, collections growing in place).
+// Replicas' stream buffers count in used_memory but not against
+// maxmemory (mem_not_counted_for_evict), as in Redis.
 //
 // A collection's live figure includes whatever was allocated while it
 // marked, so an anchor taken from the runtime's own collections, which
@@ -43,6 +46,7 @@ type evictState struct {
 	live     int64     // heap live bytes at that collection
 	at       time.Time // when the anchor was taken
 	dataset  int64     // the keyspace's dataset estimate when the anchor was taken
+	clients  int64     // client memory (clientmem.go) when the anchor was taken
 	samples  []metrics.Sample
 	pool     evictPool // candidates kept between evictions (evict_pool.go)
 }
@@ -53,7 +57,7 @@ func (s *Server) usedMemory() int64 {
 	st := &s.evict
 	if !st.anchored {
 		s.anchor()
-	} else if used := st.live + s.ks.DatasetBytes() - st.dataset; s.live.maxmemory.Load() == 0 || used > anchorMaxLive {
+	} else if used := s.sinceAnchor(); s.live.maxmemory.Load() == 0 || used > anchorMaxLive {
 		// A collection completed since the anchor: take it again.
 		// Entries added between the collection's end and now are in
 		// neither figure until the next one; the cron and every command
@@ -63,7 +67,13 @@ func (s *Server) usedMemory() int64 {
 			s.anchor()
 		}
 	}
-	return max(st.live+s.ks.DatasetBytes()-st.dataset, 0)
+	return max(s.sinceAnchor(), 0)
+}
+
+// sinceAnchor is the anchor moved by the dataset and client accounting.
+func (s *Server) sinceAnchor() int64 {
+	st := &s.evict
+	return st.live + s.ks.DatasetBytes() - st.dataset + s.cmem.total() - st.clients
 }
 
 // anchor takes the last collection's live heap as the anchor. The
@@ -83,6 +93,7 @@ func (s *Server) anchor() {
 		live = int64(st.samples[2].Value.Uint64()) // no collection yet
 	}
 	st.gcCycles, st.anchored, st.live, st.dataset = c, true, live, s.ks.DatasetBytes()
+	st.clients = s.cmem.total()
 	st.at = time.Now()
 }
 
@@ -125,7 +136,9 @@ func (s *Server) performEvictions(now int64) bool {
 	if limit <= 0 {
 		return true
 	}
-	used := s.usedMemory()
+	// Replicas' stream buffers are not counted (freeing keys would only
+	// grow them with DELs), as Redis's freeMemoryGetNotCountedMemory.
+	used := s.usedMemory() - s.cmem.replStream.Load()
 	if used <= limit {
 		return true
 	}

@@ -22,6 +22,17 @@ type multiState struct {
 	// writes records that a queued command writes (CLIENT PAUSE WRITE holds
 	// EXEC); denyOOM that one may grow memory (refused over maxmemory).
 	writes, denyOOM bool
+	// mem is the memory of the queue (CLIENT LIST multi-mem, clientmem.go).
+	mem int64
+}
+
+// queuedMemory is what one queued command holds.
+func queuedMemory(args [][]byte) int64 {
+	m := int64(queuedCmdMem + len(args)*queuedArgMem)
+	for _, a := range args {
+		m += int64(len(a))
+	}
+	return m
 }
 
 // queuedCommand is a command waiting for EXEC (its arguments copied: the
@@ -89,6 +100,7 @@ func (s *Server) queueCommand(c *Client, cmd *Command, args [][]byte) {
 	}
 	s.ks.Lock()
 	c.multi.queue = append(c.multi.queue, q)
+	c.multi.mem += queuedMemory(q.args)
 	c.multi.writes = c.multi.writes || writes
 	c.multi.denyOOM = c.multi.denyOOM || denyOOM
 	s.ks.Unlock()
@@ -202,6 +214,7 @@ func watchCommand(x *Ctx) {
 		e := x.db.Peek(k)
 		expired := e != nil && e.Expire != 0 && e.Expire <= x.now
 		c.watched = append(c.watched, watchedKey{bk: bk, expired: expired})
+		c.watchedBytes += int64(len(k))
 		if s.watchers == nil {
 			s.watchers = map[blockKey][]*Client{}
 		}
@@ -233,6 +246,7 @@ func (s *Server) unwatchAll(c *Client) {
 		}
 	}
 	c.watched = c.watched[:0]
+	c.watchedBytes = 0
 	c.dirtyCAS = false
 }
 

@@ -2,9 +2,11 @@ package server
 
 // Output limits of normal clients (client-output-buffer-limit normal ...).
 // A normal client's replies are built in its writer and written at the end
-// of each batch, so what can pass a hard limit is the reply to one command
-// (or one pipelined batch): past it the client is closed without the
-// replies, as Redis closes a client that overcame its limit. Loops that can
+// of each batch; what the socket does not take waits in the client's
+// outbox, where the limits apply as they queue (client.go's queueReply).
+// Before that, the reply to one command (or one pipelined batch) can pass
+// a hard limit: past it the client is closed without the replies, as Redis
+// closes a client that overcame its limit. Loops that can
 // build a reply of any size from one small request (HRANDFIELD, SRANDMEMBER
 // and ZRANDMEMBER with a negative count, KEYS) check as they go and stop, so
 // one request cannot make the server allocate without bound when a limit is

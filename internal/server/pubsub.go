@@ -34,6 +34,7 @@ type clientSubs struct {
 type orderedSet struct {
 	idx   map[string]struct{}
 	order []string
+	bytes int64 // length of the members (client memory, clientmem.go)
 }
 
 func (o *orderedSet) add(s string) bool {
@@ -45,6 +46,7 @@ func (o *orderedSet) add(s string) bool {
 	}
 	o.idx[s] = struct{}{}
 	o.order = append(o.order, s)
+	o.bytes += int64(len(s))
 	return true
 }
 
@@ -53,6 +55,7 @@ func (o *orderedSet) remove(s string) bool {
 		return false
 	}
 	delete(o.idx, s)
+	o.bytes -= int64(len(s))
 	for i, v := range o.order {
 		if v == s {
 			o.order = append(o.order[:i:i], o.order[i+1:]...)
@@ -328,6 +331,7 @@ func (s *Server) pushPubsub(c *Client, b []byte) {
 		return
 	}
 	ob.buf = append(ob.buf, b...)
+	ob.account()
 	over := overOutputLimit(lim, uint64(len(ob.buf)+ob.writing), &ob.softSince)
 	ob.mu.Unlock()
 	if over {

@@ -48,6 +48,7 @@ type rawWriter struct {
 	p       []byte
 	errno   syscall.Errno
 	writeFn func(fd uintptr) bool
+	tryFn   func(fd uintptr) bool
 }
 
 // newRawIO returns raw-syscall reader and writer for conn, or conn itself
@@ -70,6 +71,7 @@ func newRawIO(conn net.Conn) (io.Reader, io.Writer) {
 	r.readFn = r.read
 	w := &rawWriter{rc: rc}
 	w.writeFn = w.write
+	w.tryFn = w.tryWrite
 	return r, w
 }
 
@@ -149,6 +151,42 @@ func (w *rawWriter) write(fd uintptr) bool {
 		}
 	}
 	return true
+}
+
+// tryWrite is write that gives up when the socket buffer is full.
+func (w *rawWriter) tryWrite(fd uintptr) bool {
+	for len(w.p) > 0 {
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(w.p))), uintptr(len(w.p)))
+		switch e {
+		case 0:
+			w.p = w.p[n:]
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return true // full: the caller queues the rest
+		default:
+			w.errno = e
+			return true
+		}
+	}
+	return true
+}
+
+// TryWrite writes what the socket takes without waiting; it returns how
+// many bytes were written (fewer than len(p) when the socket is full).
+func (w *rawWriter) TryWrite(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.p, w.errno = p, 0
+	err := w.rc.Write(w.tryFn)
+	written := len(p) - len(w.p)
+	w.p = nil
+	if err != nil {
+		return written, err
+	}
+	if w.errno != 0 {
+		return written, &net.OpError{Op: "write", Net: "tcp", Err: w.errno}
+	}
+	return written, nil
 }
 
 // Write implements io.Writer: it writes all of p or fails.

@@ -68,8 +68,10 @@ type replica struct {
 	// Output, guarded by mu.
 	mu        sync.Mutex
 	buf       []byte
-	writing   int  // bytes taken from buf and being written to the socket
-	streaming bool // buf may be written to the socket
+	writing   int   // bytes taken from buf and being written to the socket
+	outCap    int   // capacity of the buffer being written
+	mem       int64 // capacity of both buffers as published (clientmem.go)
+	streaming bool  // buf may be written to the socket
 	closed    bool
 	softSince time.Time
 	signal    chan struct{}
@@ -152,6 +154,7 @@ func (s *Server) replicaPush(r *replica, b []byte) {
 		return
 	}
 	r.buf = append(r.buf, b...)
+	s.replicaAccount(r)
 	over := overOutputLimit(lim, uint64(len(r.buf)), &r.softSince)
 	r.mu.Unlock()
 	if over {
@@ -345,6 +348,7 @@ func syncCommand(x *Ctx) {
 	prefix := append([]byte(nil), c.w.Bytes()...)
 	c.replica = r
 	c.flags |= clientReplica
+	c.setMemoryClass(true)
 
 	if psync && s.tryPartialResync(x, r, prefix) {
 		return
@@ -428,7 +432,10 @@ func (s *Server) tryPartialResync(x *Ctx, r *replica, prefix []byte) bool {
 	}
 	r.state = replOnline
 	r.streaming = true
+	r.mu.Lock()
 	r.buf = append(r.buf, s.repl.backlog.tail(s.repl.offset+1-reqOff)...)
+	s.replicaAccount(r)
+	r.mu.Unlock()
 	s.addReplica(r)
 	s.log.Info(fmt.Sprintf("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d.", r.c.addr, len(r.buf), reqOff))
 	s.wg.Add(1)
@@ -545,6 +552,7 @@ func (s *Server) runReplicaWriter(r *replica, prefix []byte, sync func(w io.Writ
 		if r.streaming {
 			pending, r.buf = r.buf, pending[:0]
 			r.writing = len(pending)
+			r.outCap = cap(pending)
 		}
 		r.mu.Unlock()
 		if len(pending) > 0 {
@@ -557,8 +565,13 @@ func (s *Server) runReplicaWriter(r *replica, prefix []byte, sync func(w io.Writ
 				return
 			}
 			pending = pending[:0]
+			if cap(pending) > outboxKeepCap {
+				pending = nil // freed once sent, as Redis frees sent blocks
+			}
 			r.mu.Lock()
 			r.writing = 0
+			r.outCap = cap(pending)
+			s.replicaAccount(r)
 			r.mu.Unlock()
 			continue
 		}
@@ -598,8 +611,9 @@ func (s *Server) replicaGone(c *Client) {
 		s.repl.noReplicas = time.Now()
 	}
 	r.mu.Lock()
+	r.buf, r.outCap = nil, 0
+	s.replicaAccount(r)
 	r.closed = true
-	r.buf = nil
 	r.mu.Unlock()
 	select {
 	case r.signal <- struct{}{}:
@@ -817,6 +831,19 @@ func debugReplicate(x *Ctx) {
 // replBufferMemory is INFO memory's view of replication: the backlog's
 // bytes and what replicas have yet to receive (queued or in a write the
 // socket has not taken). The keyspace lock is held.
+// replicaAccount publishes the capacity of a replica's stream buffers
+// (r.mu held): replicas' memory, not counted for eviction (clientmem.go).
+func (s *Server) replicaAccount(r *replica) {
+	if r.closed {
+		return
+	}
+	if m := int64(cap(r.buf) + r.outCap); m != r.mem {
+		s.cmem.replicas.Add(m - r.mem)
+		s.cmem.replStream.Add(m - r.mem)
+		r.mem = m
+	}
+}
+
 func (s *Server) replBufferMemory() (backlog, replicas int64) {
 	if b := s.repl.backlog; b != nil {
 		backlog = b.histlen

@@ -90,6 +90,7 @@ type Server struct {
 	replicaExpires map[blockKey]struct{}
 
 	stats     serverStats
+	cmem      clientMemStats // client memory and client eviction (clientmem.go)
 	errStats  errorStats
 	slowlog   slowlog
 	latency   latencyMonitor
