@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -304,6 +305,10 @@ func FuzzParsePayload(f *testing.F) {
 	for _, e := range sampleEntries() {
 		e := e
 		p, _ := Payload(&e, &WriteOptions{Compress: true})
+		f.Add(p)
+	}
+	for _, h := range corruptPayloads {
+		p, _ := hex.DecodeString(h)
 		f.Add(p)
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
