@@ -234,3 +234,21 @@ func TestShallowHashListpack(t *testing.T) {
 	_, _, err = shallowParse(SealPayload(body), testLimits)
 	mustFail(t, err, "hash listpack integrity check failed")
 }
+
+// FuzzShallowPayload: small corrupt hash listpacks and streams (Redis's
+// test payloads) decoded unsanitized never panic, and what is stored
+// dumps and passes sanitization (checkShallow).
+func FuzzShallowPayload(f *testing.F) {
+	for _, h := range corruptPayloads {
+		p, _ := hex.DecodeString(h)
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if VerifyPayload(p, true) {
+			checkShallow(t, p, &testLimits)
+			small := testLimits
+			small.HashMaxListpackEntries = 2
+			checkShallow(t, p, &small)
+		}
+	})
+}
