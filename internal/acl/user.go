@@ -298,6 +298,11 @@ func (u *User) Enabled() bool { return u.on }
 // NoPass reports whether any password authenticates the user.
 func (u *User) NoPass() bool { return u.nopass }
 
+// SkipSanitizePayload reports the skip-sanitize-payload flag: with
+// sanitize-dump-payload clients, this user's RESTORE payloads are not
+// deep-sanitized.
+func (u *User) SkipSanitizePayload() bool { return u.sanitize == 2 }
+
 // Unrestricted reports whether the user may run any command on any key
 // and channel: permission checks can be skipped.
 func (u *User) Unrestricted() bool { return u.unrestricted }

@@ -217,6 +217,15 @@ func ListpackEach(lp []byte, fn func(s []byte, n int64, isInt bool) error) error
 	return err
 }
 
+// ListpackCheckHeader checks only what Redis checks of a listpack it
+// loads without deep sanitization (sanitize-dump-payload no): the header's
+// total length matches len(lp) and the last byte is the terminator. It
+// returns the entry count the header states (65535 when unknown). Entries
+// are not looked at: ListpackEach still validates each one.
+func ListpackCheckHeader(lp []byte) (int, error) {
+	return listpackHeader(lp)
+}
+
 // ListpackLen returns the number of entries in lp. When the header states
 // the count it is returned after checking the header and terminator; when
 // the header says 65535 (unknown) the listpack is walked and fully

@@ -21,6 +21,21 @@ type Limits struct {
 	HashMaxListpackEntries, HashMaxListpackValue int
 	SetMaxIntsetEntries                          int
 	ZSetMaxListpackEntries, ZSetMaxListpackValue int
+
+	// Shallow decodes as Redis loads a value it does not deep-sanitize
+	// (sanitize-dump-payload no): of a hash listpack or a stream's
+	// listpacks only what Redis checks before storing the value is fatal
+	// (the listpack header and terminator, and for a hash the duplicates
+	// and damage Redis trips over when it converts the listpack to a hash
+	// table). Damage Redis would only meet later, when a command walks the
+	// value, is worked around instead: the entries before a corrupt one are
+	// kept, a duplicate field keeps its first value, stream metadata that
+	// disagrees with the entries kept is corrected. What was dropped or
+	// fixed is reported to Warn. The stored value is always a consistent
+	// one that DUMP writes and a deep-sanitizing RESTORE accepts back.
+	Shallow bool
+	// Warn receives one message per value a Shallow decode repaired.
+	Warn func(msg string)
 }
 
 // ErrEmptyKey reports a collection with no elements, which Redis skips
@@ -34,11 +49,27 @@ func errDuplicate(what string, elem []byte) error {
 
 // readValue decodes a value of type typ into an entry.
 func readValue(r *reader, typ byte, lim *Limits) (keyspace.Entry, error) {
+	r.salvaged = r.salvaged[:0]
 	e, err := readValueOf(r, typ, lim)
 	if err != nil {
-		err = integrityError(typ, err)
+		return e, integrityError(typ, err)
 	}
-	return e, err
+	if len(r.salvaged) > 0 && lim.Warn != nil {
+		lim.Warn(fmt.Sprintf("%s value damaged, stored what could be decoded (sanitize-dump-payload is no): %s",
+			typeName(typ), strings.Join(r.salvaged, "; ")))
+	}
+	return e, nil
+}
+
+// typeName names a value type in messages.
+func typeName(typ byte) string {
+	switch typ {
+	case TypeHashListpack:
+		return "hash listpack"
+	case TypeStreamListpacks, TypeStreamListpack2, TypeStreamListpack3:
+		return "stream"
+	}
+	return fmt.Sprintf("type %d", typ)
 }
 
 // integrityError names the damage in a value encoded as one blob
@@ -110,7 +141,7 @@ func readValueOf(r *reader, typ byte, lim *Limits) (keyspace.Entry, error) {
 	case TypeModule, TypeModule2:
 		return keyspace.Entry{}, errors.New("rdb: module values are not supported")
 	case TypeStreamListpacks, TypeStreamListpack2, TypeStreamListpack3:
-		return readStream(r, typ)
+		return readStream(r, typ, lim)
 	}
 	return keyspace.Entry{}, fmt.Errorf("rdb: unknown value type %d at offset %d", typ, r.Offset()-1)
 }
@@ -357,6 +388,9 @@ func readHash(r *reader, typ byte, lim *Limits) (*types.Hash, error) {
 		blob, err := r.str()
 		if err != nil {
 			return h, err
+		}
+		if typ == TypeHashListpack && lim.Shallow {
+			return readHashListpackShallow(r, blob, lim)
 		}
 		// Entries alternate field, value; the field may be empty.
 		var field []byte

@@ -2,6 +2,7 @@ package rdb
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -306,11 +307,36 @@ func FuzzParsePayload(f *testing.F) {
 		p, _ := Payload(&e, &WriteOptions{Compress: true})
 		f.Add(p)
 	}
+	for _, h := range corruptPayloads {
+		p, _ := hex.DecodeString(h)
+		f.Add(p)
+	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		if VerifyPayload(p, true) {
 			_, _ = ParsePayload(p, &testLimits)
+			checkShallow(t, p, &testLimits)
 		}
 	})
+}
+
+// checkShallow parses p as RESTORE does with sanitize-dump-payload no and,
+// when that stores a value, checks the value is a sound one: DUMP writes
+// it and a sanitizing RESTORE takes it back.
+func checkShallow(t *testing.T, p []byte, lim *Limits) {
+	t.Helper()
+	sh := *lim
+	sh.Shallow = true
+	e, err := ParsePayload(p, &sh)
+	if err != nil {
+		return
+	}
+	q, err := Payload(&e, &WriteOptions{})
+	if err != nil {
+		t.Fatalf("DUMP of a shallow-loaded value: %v", err)
+	}
+	if _, err := ParsePayload(q, lim); err != nil {
+		t.Fatalf("a shallow-loaded value does not pass sanitization once dumped: %v", err)
+	}
 }
 
 // TestPayloadIntegrityErrors: a damaged blob is reported with the words

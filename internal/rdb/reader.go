@@ -36,6 +36,9 @@ type reader struct {
 	// exact reads no byte past what is consumed, for an RDB followed by
 	// other data in the same stream (the AOF's RDB preamble).
 	exact bool
+	// salvaged lists the damage a Shallow decode of the current value
+	// worked around (Limits.Shallow).
+	salvaged []string
 }
 
 func newReader(src io.Reader) *reader {

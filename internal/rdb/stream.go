@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/peregrinedb/peregrine/internal/encoding"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
@@ -120,121 +119,164 @@ func appendStream(b []byte, s *types.Stream, o *WriteOptions) []byte {
 	return b
 }
 
-var errStreamCorrupt = errors.New("rdb: corrupt stream value")
+var errStreamCorrupt = errors.New("rdb: corrupt stream listpack record")
 
-func lpItems(lp []byte) ([][]byte, []int64, []bool, error) {
-	var strs [][]byte
-	var ints []int64
-	var isInts []bool
-	err := encoding.ListpackEach(lp, func(s []byte, n int64, isInt bool) error {
-		strs = append(strs, s)
-		ints = append(ints, n)
-		isInts = append(isInts, isInt)
-		return nil
-	})
-	return strs, ints, isInts, err
-}
-
-// readStreamNode decodes one node listpack into s.
-func readStreamNode(s *types.Stream, key, lp []byte) error {
+// readStreamNode decodes one node listpack into s. Unless shallow, the
+// node is checked as Redis's deep sanitization checks it: every entry
+// valid, the master entry's live and deleted counts adding up to the
+// records that follow, each record's lp-count matching its size. Shallow
+// (sanitize-dump-payload no) keeps the records before the first damaged
+// one and notes the rest on r (see Limits.Shallow); only a bad listpack
+// header, terminator or first entry is fatal, as in Redis; and so is,
+// with edgeWalk, damage met before the stream's first live entry: Redis
+// loads the first ID of an old (type 15) stream by walking to that entry,
+// and dies on the damage at load time.
+func readStreamNode(r *reader, s *types.Stream, key, lp []byte, shallow, edgeWalk bool) error {
 	if len(key) != 16 {
 		return fmt.Errorf("rdb: stream node key of %d bytes", len(key))
 	}
 	master := types.StreamID{Ms: binary.BigEndian.Uint64(key), Seq: binary.BigEndian.Uint64(key[8:])}
-	strs, ints, isInt, err := lpItems(lp)
-	if err != nil {
-		return fmt.Errorf("rdb: stream listpack: %w", err)
+	var items []lpEntry
+	var lpDamage error // where a Shallow decode's entries stop early
+	if shallow {
+		var err error
+		items, lpDamage, err = lpSalvage(lp)
+		if err != nil {
+			return fmt.Errorf("rdb: stream listpack: %w", err)
+		}
+		if len(items) == 0 && lpDamage != nil {
+			// Redis's lpFirst asserts the first entry is sound.
+			return fmt.Errorf("rdb: stream listpack: %w", lpDamage)
+		}
+		if lpDamage != nil {
+			lpDamage = fmt.Errorf("rdb: stream listpack: %w", lpDamage)
+			r.salvaged = append(r.salvaged, fmt.Sprintf("node %s: %v", master, lpDamage))
+		}
+	} else {
+		err := encoding.ListpackEach(lp, func(s []byte, n int64, isInt bool) error {
+			items = append(items, lpEntry{s: s, n: n, isInt: isInt})
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("rdb: stream listpack: %w", err)
+		}
 	}
-	if len(strs) == 0 {
+	if len(items) == 0 {
 		return errors.New("rdb: empty listpack inside a stream")
+	}
+	// bad ends the node: an error when sanitizing, else a note (the
+	// records already appended stay).
+	bad := func(err error) error {
+		if lpDamage != nil {
+			err = lpDamage // the records ran out where the listpack broke
+		}
+		if !shallow || edgeWalk && s.Len() == 0 {
+			return err
+		}
+		if err != lpDamage {
+			r.salvaged = append(r.salvaged, fmt.Sprintf("node %s: %v, dropped the rest of the node", master, err))
+		}
+		return nil
 	}
 	p := 0
 	intAt := func() (int64, error) {
-		if p >= len(strs) || !isInt[p] {
+		if p >= len(items) || !items[p].isInt {
 			return 0, errStreamCorrupt
 		}
 		p++
-		return ints[p-1], nil
+		return items[p-1].n, nil
 	}
 	item := func() ([]byte, error) {
-		if p >= len(strs) {
+		if p >= len(items) {
 			return nil, errStreamCorrupt
 		}
 		p++
-		if isInt[p-1] {
-			return strconv.AppendInt(nil, ints[p-1], 10), nil
-		}
-		return append([]byte(nil), strs[p-1]...), nil
+		return items[p-1].bytes(), nil
 	}
-	if _, err := intAt(); err != nil { // live count
-		return err
+	live, err := intAt()
+	if err != nil {
+		return bad(err)
 	}
-	if _, err := intAt(); err != nil { // deleted count
-		return err
+	deleted, err := intAt()
+	if err != nil {
+		return bad(err)
 	}
 	nm, err := intAt()
-	if err != nil || nm < 0 || nm > int64(len(strs)-p) {
-		return errStreamCorrupt
+	if err != nil || nm < 0 || nm > int64(len(items)-p) {
+		return bad(errStreamCorrupt)
 	}
 	masterFields := make([][]byte, nm)
 	for i := range masterFields {
 		if masterFields[i], err = item(); err != nil {
-			return err
+			return bad(err)
 		}
 	}
 	if z, err := intAt(); err != nil || z != 0 {
-		return errStreamCorrupt
+		return bad(errStreamCorrupt)
 	}
 	first := true
-	for p < len(strs) {
+	records := int64(0)
+	for p < len(items) {
 		flags, err := intAt()
 		if err != nil {
-			return err
+			return bad(err)
 		}
 		dms, err := intAt()
 		if err != nil {
-			return err
+			return bad(err)
 		}
 		dseq, err := intAt()
 		if err != nil {
-			return err
+			return bad(err)
 		}
 		id := types.StreamID{Ms: master.Ms + uint64(dms), Seq: master.Seq + uint64(dseq)}
 		var fields [][]byte
+		var size int64 // the lp-count this record must end with
 		if flags&streamFlagSameFields != 0 {
 			fields = make([][]byte, 0, 2*nm)
 			for i := int64(0); i < nm; i++ {
 				v, err := item()
 				if err != nil {
-					return err
+					return bad(err)
 				}
 				fields = append(fields, masterFields[i], v)
 			}
+			size = nm + 3
 		} else {
 			nf, err := intAt()
-			if err != nil || nf < 0 || 2*nf > int64(len(strs)-p) {
-				return errStreamCorrupt
+			if err != nil || nf < 0 || 2*nf > int64(len(items)-p) {
+				return bad(errStreamCorrupt)
 			}
 			fields = make([][]byte, 0, 2*nf)
 			for i := int64(0); i < 2*nf; i++ {
 				v, err := item()
 				if err != nil {
-					return err
+					return bad(err)
 				}
 				fields = append(fields, v)
 			}
+			size = 2*nf + 4
 		}
-		if _, err := intAt(); err != nil { // lp-count
-			return err
+		lpCount, err := intAt()
+		if err != nil {
+			return bad(err)
 		}
+		if !shallow && lpCount != size {
+			return fmt.Errorf("rdb: stream listpack record %s has lp-count %d, want %d", id, lpCount, size)
+		}
+		records++
 		if flags&streamFlagDeleted != 0 {
 			continue
 		}
 		if len(fields) == 0 {
-			return errStreamCorrupt
+			return bad(errStreamCorrupt)
 		}
 		if s.Len() > 0 && !s.LastID.Less(id) {
-			return errors.New("rdb: stream IDs out of order")
+			if !shallow {
+				return errors.New("rdb: stream IDs out of order")
+			}
+			r.salvaged = append(r.salvaged, fmt.Sprintf("dropped entry %s, out of order", id))
+			continue
 		}
 		if first {
 			s.AppendNewNode(id, fields)
@@ -242,6 +284,12 @@ func readStreamNode(s *types.Stream, key, lp []byte) error {
 		} else {
 			s.Append(id, fields, types.NodeLimits{})
 		}
+	}
+	if lpDamage != nil && edgeWalk && s.Len() == 0 {
+		return lpDamage
+	}
+	if !shallow && records != live+deleted {
+		return fmt.Errorf("rdb: stream listpack of %d records says %d live and %d deleted", records, live, deleted)
 	}
 	return nil
 }
@@ -272,7 +320,7 @@ func readMillis(r *reader) (int64, error) {
 }
 
 // readStream decodes a stream of type 15, 19 or 21.
-func readStream(r *reader, typ byte) (keyspace.Entry, error) {
+func readStream(r *reader, typ byte, lim *Limits) (keyspace.Entry, error) {
 	s := types.NewStream()
 	nodes, err := r.plainLen()
 	if err != nil {
@@ -287,7 +335,7 @@ func readStream(r *reader, typ byte) (keyspace.Entry, error) {
 		if err != nil {
 			return keyspace.Entry{}, err
 		}
-		if err := readStreamNode(s, key, lp); err != nil {
+		if err := readStreamNode(r, s, key, lp, lim.Shallow, typ == TypeStreamListpacks); err != nil {
 			return keyspace.Entry{}, err
 		}
 	}
@@ -296,13 +344,21 @@ func readStream(r *reader, typ byte) (keyspace.Entry, error) {
 		return keyspace.Entry{}, err
 	}
 	if length != uint64(s.Len()) {
-		return keyspace.Entry{}, fmt.Errorf("rdb: stream length %d but %d entries", length, s.Len())
+		if !lim.Shallow || nodes == 0 {
+			// Even unsanitized, Redis refuses a length without nodes.
+			return keyspace.Entry{}, fmt.Errorf("rdb: stream length %d but %d entries", length, s.Len())
+		}
+		r.salvaged = append(r.salvaged, fmt.Sprintf("length %d corrected to the %d entries kept", length, s.Len()))
 	}
 	if s.LastID, err = readStreamIDLens(r); err != nil {
 		return keyspace.Entry{}, err
 	}
 	if s.Len() > 0 && s.LastID.Less(s.LastLiveID()) {
-		return keyspace.Entry{}, errors.New("rdb: stream last ID below its last entry")
+		if !lim.Shallow {
+			return keyspace.Entry{}, errors.New("rdb: stream last ID below its last entry")
+		}
+		r.salvaged = append(r.salvaged, fmt.Sprintf("last ID %s raised to the last entry's", s.LastID))
+		s.LastID = s.LastLiveID()
 	}
 	if typ >= TypeStreamListpack2 {
 		if _, err := readStreamIDLens(r); err != nil { // first ID: derived from the entries
@@ -322,14 +378,14 @@ func readStream(r *reader, typ byte) (keyspace.Entry, error) {
 		return keyspace.Entry{}, err
 	}
 	for i := uint64(0); i < ngroups; i++ {
-		if err := readStreamGroup(r, typ, s); err != nil {
+		if err := readStreamGroup(r, typ, s, lim.Shallow); err != nil {
 			return keyspace.Entry{}, err
 		}
 	}
 	return keyspace.Entry{Type: keyspace.TypeStream, Obj: s}, nil
 }
 
-func readStreamGroup(r *reader, typ byte, s *types.Stream) error {
+func readStreamGroup(r *reader, typ byte, s *types.Stream, shallow bool) error {
 	name, err := r.str()
 	if err != nil {
 		return err
@@ -411,7 +467,13 @@ func readStreamGroup(r *reader, typ byte, s *types.Stream) error {
 		}
 	}
 	if g.OrphanPending() {
-		return errors.New("rdb: stream group PEL entry without a consumer")
+		if !shallow {
+			return errors.New("rdb: stream group PEL entry without a consumer")
+		}
+		// Redis checks owners only when sanitizing; a pending entry
+		// without a consumer is one nothing could claim or report.
+		n := g.DropOrphanPending()
+		r.salvaged = append(r.salvaged, fmt.Sprintf("group %q: dropped %d pending entries without a consumer", g.Name, n))
 	}
 	return nil
 }

@@ -94,6 +94,7 @@ func FuzzParseStreamPayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p []byte) {
 		if VerifyPayload(p, true) {
 			_, _ = ParsePayload(p, &Limits{})
+			checkShallow(t, p, &Limits{})
 		}
 	})
 }

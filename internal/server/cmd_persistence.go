@@ -138,6 +138,10 @@ func restoreCommand(x *Ctx) {
 		return
 	}
 	lim := x.s.rdbLimits()
+	lim.Shallow = !x.sanitizePayload()
+	if lim.Shallow {
+		lim.Warn = func(msg string) { x.s.log.Warn("RESTORE of key '" + string(key) + "': " + msg) }
+	}
 	e, err := rdb.ParsePayload(payload, &lim)
 	if err != nil {
 		// Redis logs what was wrong at verbose level and answers with
@@ -166,6 +170,28 @@ func restoreCommand(x *Ctx) {
 	x.db.Keyspace().SetAccessRestored(x.db.Set(key, e), freq, idle, x.now)
 	x.changed(key, keyspace.NotifyGeneric, "restore")
 	x.w.OK()
+}
+
+// sanitizePayload reports whether this RESTORE's payload is deep-sanitized
+// (sanitize-dump-payload): always with yes, never with no, and with
+// clients unless the command is replayed from the AOF or comes from the
+// master or from a user with
+// skip-sanitize-payload. Without it the payload is decoded as Redis loads
+// an unsanitized one (rdb.Limits.Shallow).
+func (x *Ctx) sanitizePayload() bool {
+	switch x.s.cfg.Int("sanitize-dump-payload") {
+	case 1:
+		return true
+	case 2:
+		if x.s.prop.loading || x.c == nil || x.c.flags&clientMaster != 0 { // AOF replay, master
+			return false
+		}
+		if x.c.aclUser != nil && x.c.aclUser.User().SkipSanitizePayload() {
+			return false
+		}
+		return true
+	}
+	return false
 }
 
 // flushallPersistence is FLUSHALL's part in persistence: a running BGSAVE

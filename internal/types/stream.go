@@ -675,3 +675,18 @@ func (g *StreamGroup) OrphanPending() bool {
 	}
 	return false
 }
+
+// DropOrphanPending removes the pending entries without a consumer (left
+// by a corrupt RDB loaded without sanitization) and returns how many.
+func (g *StreamGroup) DropOrphanPending() int {
+	kept := g.pel[:0]
+	for _, p := range g.pel {
+		if p.Consumer != nil {
+			kept = append(kept, p)
+		}
+	}
+	n := len(g.pel) - len(kept)
+	clear(g.pel[len(kept):])
+	g.pel = kept
+	return n
+}
