@@ -160,8 +160,14 @@ func (c *Client) send(b []byte) error {
 	c.outMu.Lock()
 	ob := c.async
 	c.outMu.Unlock()
+	rw, raw := c.out.(*rawWriter)
+	if ob == nil && !raw && c.conn != nil {
+		// Not a plain socket (TLS): its write could block this reader,
+		// so replies always go through the outbox's writer.
+		ob = c.asyncOutbox()
+	}
 	if ob != nil {
-		c.queueReply(ob, b)
+		c.queueReply(ob, b, rw)
 		return nil
 	}
 	// AOF: writes reach the file (and the disk with appendfsync always)
@@ -169,7 +175,7 @@ func (c *Client) send(b []byte) error {
 	if err := c.srv.aofBarrier(); err != nil {
 		return err
 	}
-	if rw, ok := c.out.(*rawWriter); ok {
+	if raw {
 		// A client that does not read its replies fills the socket: the
 		// rest waits in an outbox, as Redis keeps it in the client's
 		// output buffer, and the client's next commands are still read
@@ -180,7 +186,7 @@ func (c *Client) send(b []byte) error {
 			return err
 		}
 		if ob := c.asyncOutbox(); ob != nil {
-			c.queueReply(ob, b[n:])
+			c.queueReply(ob, b[n:], nil)
 			return nil
 		}
 		_, err = c.out.Write(b[n:])
@@ -191,13 +197,33 @@ func (c *Client) send(b []byte) error {
 }
 
 // queueReply queues the client's own replies in its outbox; past its
-// output limit (client-output-buffer-limit, its class) it is closed.
-func (c *Client) queueReply(ob *outbox, b []byte) {
+// output limit (client-output-buffer-limit, its class) it is closed. With
+// rw (a plain socket) and nothing pending, b is first offered to the
+// socket directly: a client whose held output drained does not pay the
+// writer's wake-up for every later reply.
+func (c *Client) queueReply(ob *outbox, b []byte, rw *rawWriter) {
 	lim := c.srv.obufLimit(c)
 	ob.mu.Lock()
 	if ob.closed {
 		ob.mu.Unlock()
 		return
+	}
+	if rw != nil && len(ob.buf) == 0 && ob.writing == 0 && c.flags&clientPubsub == 0 {
+		if err := c.srv.aofBarrier(); err != nil {
+			ob.mu.Unlock()
+			c.kill()
+			return
+		}
+		n, err := rw.TryWrite(b)
+		if err != nil {
+			ob.mu.Unlock()
+			c.kill()
+			return
+		}
+		if b = b[n:]; len(b) == 0 {
+			ob.mu.Unlock()
+			return
+		}
 	}
 	ob.buf = append(ob.buf, b...)
 	ob.account()

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -164,6 +165,36 @@ func TestTLSClients(t *testing.T) {
 	defer fresh.Close()
 	if err := fresh.Ping(ctx).Err(); err != nil {
 		t.Fatalf("new TLS client after the failed reload: %v", err)
+	}
+	// A pipeline written before reading, with requests and replies far
+	// larger than the socket buffers, does not stall a TLS connection:
+	// the server keeps reading while the replies wait.
+	bigKey := strings.Repeat("k", 1000)
+	if err := c.Set(ctx, bigKey, strings.Repeat("v", 1000), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tls.Dial("tcp", tlsAddr, certs.clientConfig(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	const n = 60000 // 60 MB of requests, 60 MB of replies
+	written := make(chan error, 1)
+	go func() {
+		_, err := raw.Write([]byte(strings.Repeat("*2\r\n$3\r\nGET\r\n$1000\r\n"+bigKey+"\r\n", n)))
+		written <- err
+	}()
+	select {
+	case err := <-written:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a TLS client's pipeline stalled while its replies were unread")
+	}
+	raw.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if got, err := io.CopyN(io.Discard, raw, n*(1000+9)); err != nil {
+		t.Fatalf("read %d bytes of replies: %v", got, err)
 	}
 	// tls-protocols limits the versions offered.
 	if err := c.ConfigSet(ctx, "tls-protocols", "TLSv1.3").Err(); err != nil {
