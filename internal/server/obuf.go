@@ -44,3 +44,35 @@ func (s *Server) closeForOutputLimit(c *Client) {
 	c.flags |= clientCloseASAP
 	s.log.Warn("Client " + c.addr + " scheduled to be closed ASAP for overcoming of output buffer limits.")
 }
+
+// enforceSoftLimits closes the clients whose held output has stayed over
+// their class's soft limit for longer than its seconds, from the cron: the
+// check made when output is queued never runs for a client that receives
+// nothing more (Redis's clientsCron does the same).
+func (s *Server) enforceSoftLimits() {
+	var over []*Client
+	s.clientsMu.Lock()
+	for _, c := range s.clients {
+		c.outMu.Lock()
+		ob := c.async
+		c.outMu.Unlock()
+		if ob == nil || c.flags&(clientReplica|clientMaster) != 0 {
+			continue
+		}
+		lim := s.obufLimit(c)
+		if lim.Soft == 0 {
+			continue
+		}
+		ob.mu.Lock()
+		pending := len(ob.buf) + ob.writing
+		if pending > 0 && overOutputLimit(lim, uint64(pending), &ob.softSince) {
+			over = append(over, c)
+		}
+		ob.mu.Unlock()
+	}
+	s.clientsMu.Unlock()
+	for _, c := range over {
+		s.log.Warn("Client " + c.addr + " closed for overcoming of output buffer limits.")
+		c.kill()
+	}
+}

@@ -85,3 +85,32 @@ func TestNormalClientOutputLimitOnHeldReplies(t *testing.T) {
 	}
 	mustStr(t, c.do("PING"), "PONG")
 }
+
+// TestSoftLimitEnforcedWithoutTraffic: a subscriber whose held messages
+// stay over the pubsub soft limit is closed once the soft seconds pass,
+// even when nothing more is published to it.
+func TestSoftLimitEnforcedWithoutTraffic(t *testing.T) {
+	s := startTestServer(t)
+	c := dialTest(t, s)
+	mustStr(t, c.do("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 100000 1"), "OK")
+	sub, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	sub.Write([]byte("*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n")) // and never read again
+	time.Sleep(100 * time.Millisecond)
+	msg := strings.Repeat("m", 100000)
+	// Enough to fill the socket buffers and hold more than the soft limit.
+	for i := 0; i < 600; i++ {
+		c.do("PUBLISH", "ch", msg)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if r := c.do("CLIENT", "LIST", "TYPE", "pubsub"); r.str == "" {
+			return // closed
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the subscriber over its soft limit is still connected 5s after the last message")
+}
