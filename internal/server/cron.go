@@ -74,7 +74,7 @@ func (s *Server) cron() {
 		s.trackOps()
 		s.wakeIdleClients()
 		s.enforceSoftLimits() // output held past the soft limit (obuf.go)
-		s.aofCron() // AOF: background write/fsync, automatic rewrites (aof.go)
+		s.aofCron()           // AOF: background write/fsync, automatic rewrites (aof.go)
 		s.idleCollect(time.Now())
 		s.refreshAnchor(time.Now())
 	}
