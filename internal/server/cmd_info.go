@@ -330,7 +330,8 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	loading := p.loading.Load()
 	w.section("Persistence")
 	w.num("loading", int64(boolInt(loading)))
-	w.num("async_loading", 0)
+	async := p.asyncLoading.Load()
+	w.num("async_loading", int64(boolInt(async)))
 	w.num("current_cow_peak", 0)
 	w.num("current_cow_size", 0)
 	w.num("current_cow_size_age", 0)
@@ -362,7 +363,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.num("rdb_last_load_keys_expired", p.loadedExpired)
 	w.num("rdb_last_load_keys_loaded", p.loadedKeys)
 	s.infoAOF(w) // aof_* and module_fork_* fields (aof.go)
-	if loading {
+	if loading || async {
 		start := p.loadStart.Load()
 		total, done := p.loadTotal.Load(), p.loadDone.Load()
 		perc := 0.0

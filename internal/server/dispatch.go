@@ -59,6 +59,10 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, errLoading)
 		return
 	}
+	if s.persist.asyncLoading.Load() && deniedWhileAsyncLoading(c, cmd) {
+		s.reject(c, cmd, errLoading)
+		return
+	}
 	if !cmd.Has(FlagAllowBusy) && s.scriptBusy() {
 		s.reject(c, cmd, s.busyError())
 		return

@@ -8,6 +8,7 @@ import (
 	"github.com/peregrinedb/peregrine/internal/script"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,6 +135,7 @@ func (s *Server) setMasterLocked(host string, port int) {
 		s.ensureBacklog()
 	}
 	s.unblockWaitersForRoleChange()
+	s.unblockKeyWaitersForRoleChange()
 	s.roleOOMScore()
 	l := &masterLink{host: host, port: port, stop: make(chan struct{})}
 	l.setState(linkConnect)
@@ -191,6 +193,29 @@ func (s *Server) unblockWaitersForRoleChange() {
 		}
 	}
 	s.repl.waiters = nil
+}
+
+// unblockKeyWaitersForRoleChange fails the clients blocked on keys when
+// the server turns replica: the data they wait for will come from the
+// master's stream, which a blocked pop must not consume.
+func (s *Server) unblockKeyWaitersForRoleChange() {
+	var blocked []*Client
+	for _, q := range s.blk.waiting {
+		for _, c := range q {
+			if !slices.Contains(blocked, c) {
+				blocked = append(blocked, c)
+			}
+		}
+	}
+	const msg = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+	for _, c := range blocked {
+		if st := c.blocked; st != nil {
+			s.countError(msg)
+			st.cmd.stats.failed++
+			c.w.Error(msg)
+			s.unblock(c)
+		}
+	}
 }
 
 // runMasterLink keeps the link to the master up until stopped.
@@ -377,7 +402,10 @@ func (s *Server) linkOnce(l *masterLink) error {
 	return s.streamFromMaster(l, conn, br, timeout)
 }
 
-// fullSyncFromMaster reads and loads the RDB of a full resync.
+// fullSyncFromMaster reads and loads the RDB of a full resync, as
+// repl-diskless-load says: swapdb loads it beside the current dataset,
+// which is served until the new one is complete (and kept if the
+// transfer fails); disabled and on-empty-db (with data) flush first.
 func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader, id string, off int64, timeout time.Duration) error {
 	l.setState(linkSync)
 	var header string
@@ -394,6 +422,16 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		return fmt.Errorf("bad protocol from MASTER, the first byte is not '$': %s", header)
 	}
 	_ = conn.SetDeadline(time.Time{})
+	s.ks.Lock()
+	mode := s.cfg.String("repl-diskless-load")
+	swap := mode == "swapdb"
+	diskless := swap || mode == "on-empty-db" && s.keyCountLocked() == 0
+	curID, _ := s.replIDs()
+	s.ks.Unlock()
+	dest := "to disk"
+	if diskless {
+		dest = "to parser"
+	}
 	var src io.Reader
 	var mark []byte
 	var lr *io.LimitedReader
@@ -401,7 +439,7 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		mark = []byte(m)
 		src = br
 		l.syncTotal.Store(-1)
-		s.log.Info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+		s.log.Info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF " + dest)
 	} else {
 		n, err := strconv.ParseInt(header[1:], 10, 64)
 		if err != nil {
@@ -410,38 +448,124 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		lr = &io.LimitedReader{R: br, N: n}
 		src = lr
 		l.syncTotal.Store(n)
-		s.log.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n))
+		s.log.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master %s", n, dest))
 	}
 	counted := &linkReader{r: src, l: l, conn: conn, timeout: timeout}
+	payload := &countingReader{r: counted, s: s}
 	s.persist.loadStart.Store(time.Now().Unix())
 	s.persist.loadTotal.Store(max(l.syncTotal.Load(), 0))
 	s.persist.loadDone.Store(0)
+	if swap {
+		return s.swapdbLoad(payload, mark, lr, id, off, curID == id)
+	}
 	s.persist.loading.Store(true)
 	s.ks.Lock()
+	s.attachToNewMasterLocked()
 	s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
 	s.emptyData()
-	// Sub-replicas hold the old dataset: they must resync.
-	for _, r := range s.repl.replicas {
-		r.c.kill()
-	}
 	s.ks.Unlock()
 	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
-	err := s.loadRDB(counted, loadOptions{exact: true})
-	s.persist.loading.Store(false)
-	if err != nil {
-		return fmt.Errorf("failed trying to load the MASTER synchronization DB from socket: %w", err)
+	err := s.loadRDB(payload, loadOptions{exact: true})
+	if err == nil {
+		err = endOfPayload(payload, mark, lr)
 	}
+	if err != nil {
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from socket: " + err.Error())
+		// The half-loaded data goes: it is no dataset of the master's.
+		s.ks.Lock()
+		s.emptyData()
+		s.ks.Unlock()
+		s.persist.loading.Store(false)
+		return errLinkLogged
+	}
+	s.ks.Lock()
+	s.adoptMasterHistoryLocked(id, off)
+	s.ks.Unlock()
+	s.persist.loading.Store(false)
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	return nil
+}
+
+// swapdbLoad loads the master's RDB into detached databases and swaps
+// them in when complete (repl-diskless-load swapdb). With the master's
+// replication ID already ours (a full resync of the same history), the
+// old dataset keeps serving every command meanwhile (async_loading);
+// otherwise commands get -LOADING as with any load, but a failed transfer
+// still leaves the old dataset, and our history, in place.
+func (s *Server) swapdbLoad(payload io.Reader, mark []byte, lr *io.LimitedReader, id string, off int64, async bool) error {
+	flag := &s.persist.loading
+	if async {
+		flag = &s.persist.asyncLoading
+	}
+	into := s.ks.NewDetached()
+	staged := s.scripting.funcs.NewStaged()
+	flag.Store(true)
+	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+	err := s.loadRDB(payload, loadOptions{exact: true, into: into, staged: staged})
+	if err == nil {
+		err = endOfPayload(payload, mark, lr)
+	}
+	if err != nil {
+		flag.Store(false)
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from socket: " + err.Error())
+		s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
+		return errLinkLogged
+	}
+	s.ks.Lock()
+	s.attachToNewMasterLocked()
+	s.log.Info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB")
+	now := time.Now().UnixMilli()
+	for i := 0; i < s.ks.Count(); i++ {
+		s.touchAllWatched(i, s.ks.DB(i), into[i], now)
+	}
+	s.trackingFlush()
+	s.ks.SwapIn(into)
+	s.scripting.funcs.SwapStaged(staged)
+	for i := 0; i < s.ks.Count(); i++ {
+		// Clients blocked on keys the new dataset has may go on.
+		s.signalAllBlocked(i)
+	}
+	s.ks.Dirty++
+	s.adoptMasterHistoryLocked(id, off)
+	flag.Store(false)
+	s.ks.Unlock()
+	s.log.Info("MASTER <-> REPLICA sync: Discarding old DB in background")
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	return nil
+}
+
+// endOfPayload checks the EOF mark that ends a diskless transfer, or
+// skips what the loader left of a sized one.
+func endOfPayload(r io.Reader, mark []byte, lr *io.LimitedReader) error {
 	if mark != nil {
 		got := make([]byte, len(mark))
-		if _, err := io.ReadFull(counted, got); err != nil || !bytes.Equal(got, mark) {
-			return errors.New("the RDB from the master does not end with its EOF mark")
+		if _, err := io.ReadFull(r, got); err != nil || !bytes.Equal(got, mark) {
+			return errors.New("replication stream EOF marker is broken")
 		}
-	} else if lr.N > 0 {
-		if _, err := io.Copy(io.Discard, counted); err != nil {
+		return nil
+	}
+	if lr.N > 0 {
+		if _, err := io.Copy(io.Discard, r); err != nil {
 			return err
 		}
 	}
-	s.ks.Lock()
+	return nil
+}
+
+// attachToNewMasterLocked is what a replica does before it replaces its
+// dataset with another history's: sub-replicas hold the old dataset and
+// must resync, and the backlog goes, so nothing PSYNCs into it (nor does
+// this server, if the load fails). Keyspace lock held.
+func (s *Server) attachToNewMasterLocked() {
+	for _, r := range s.repl.replicas {
+		r.c.kill()
+	}
+	s.repl.backlog = nil
+}
+
+// adoptMasterHistoryLocked takes the master's replication ID and offset
+// after a full resync (keyspace lock held).
+func (s *Server) adoptMasterHistoryLocked(id string, off int64) {
 	s.info.mu.Lock()
 	s.info.replID = id
 	s.info.replID2 = "0000000000000000000000000000000000000000"
@@ -450,9 +574,31 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 	s.repl.offset = off
 	s.repl.streamDB = 0
 	s.repl.backlog = newReplBacklog(s.cfg.Int("repl-backlog-size"))
-	s.ks.Unlock()
-	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
-	return nil
+}
+
+// keyCountLocked is the number of keys of every database (keyspace lock
+// held).
+func (s *Server) keyCountLocked() int {
+	n := 0
+	for i := 0; i < s.ks.Count(); i++ {
+		n += s.ks.DB(i).Len()
+	}
+	return n
+}
+
+// deniedWhileAsyncLoading reports whether cmd is refused with -LOADING
+// while the replica loads its master's dataset aside: commands flagged
+// no_async_loading, and an EXEC that queued one.
+func deniedWhileAsyncLoading(c *Client, cmd *Command) bool {
+	if cmd.Parent == nil && cmd.Name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if q.cmd.Has(FlagNoAsyncLoading) {
+				return true
+			}
+		}
+		return false
+	}
+	return cmd.Has(FlagNoAsyncLoading)
 }
 
 // linkReader counts transfer progress and refreshes the read deadline.
