@@ -8,6 +8,8 @@ import (
 	"github.com/peregrinedb/peregrine/internal/script"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -458,6 +460,9 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 	if swap {
 		return s.swapdbLoad(payload, mark, lr, id, off, curID == id)
 	}
+	if !diskless {
+		return s.diskLoad(l, counted, mark, lr, id, off)
+	}
 	s.persist.loading.Store(true)
 	s.ks.Lock()
 	s.attachToNewMasterLocked()
@@ -484,6 +489,118 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 	s.persist.loading.Store(false)
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
 	return nil
+}
+
+// diskLoad is the disk-based load (repl-diskless-load disabled, or
+// on-empty-db with data): the payload goes to a temporary file while the
+// current dataset is served unchanged, so a transfer that breaks leaves
+// the replica as it was (data, replication ID and offset: it may still
+// continue its history with PSYNC). Once complete, the file becomes the
+// RDB file and is loaded after a flush.
+func (s *Server) diskLoad(l *masterLink, src io.Reader, mark []byte, lr *io.LimitedReader, id string, off int64) error {
+	tmp := filepath.Join(s.cfg.String("dir"), fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		s.log.Warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + strerror(err))
+		return errLinkLogged
+	}
+	keep := false
+	defer func() {
+		f.Close()
+		if !keep {
+			os.Remove(tmp)
+		}
+	}()
+	if err := copyPayload(f, src, mark, lr); err != nil {
+		s.log.Warn("I/O error trying to sync with MASTER: " + err.Error())
+		return errLinkLogged
+	}
+	if err := f.Sync(); err != nil {
+		s.log.Warn("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + strerror(err))
+		return errLinkLogged
+	}
+	s.ks.Lock()
+	if s.repl.link != l {
+		s.ks.Unlock()
+		return nil // REPLICAOF changed while the file arrived
+	}
+	if job := s.persist.bgsave; job != nil {
+		// Its file would replace the one just received.
+		s.log.Info("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing it and removing its temp file to avoid any race")
+		job.cancel.Store(true)
+	}
+	s.persist.loading.Store(true)
+	s.attachToNewMasterLocked()
+	s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
+	s.emptyData()
+	s.ks.Unlock()
+	defer s.persist.loading.Store(false)
+	path := s.rdbPath()
+	if err := os.Rename(tmp, path); err != nil {
+		s.log.Warn(fmt.Sprintf("Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s", filepath.Base(path), strerror(err)))
+		return errLinkLogged
+	}
+	keep = true
+	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+	err = s.loadRDBFile(path, loadOptions{})
+	if s.cfg.Bool("rdb-del-sync-files") && len(s.cfg.SaveParams()) == 0 && !s.cfg.Bool("appendonly") {
+		s.log.Info("Removing the RDB file obtained from the master. This replica has persistence disabled")
+		os.Remove(path)
+	}
+	if err != nil {
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from disk: " + err.Error())
+		s.ks.Lock()
+		s.emptyData()
+		s.ks.Unlock()
+		return errLinkLogged
+	}
+	s.ks.Lock()
+	s.adoptMasterHistoryLocked(id, off)
+	s.ks.Unlock()
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	return nil
+}
+
+// copyPayload copies the RDB of a full resync to w: the announced length,
+// or up to the EOF mark, which the master sends last (it streams nothing
+// more until the replica acknowledges the transfer).
+func copyPayload(w io.Writer, src io.Reader, mark []byte, lr *io.LimitedReader) error {
+	if mark == nil {
+		want := lr.N
+		n, err := io.Copy(w, src)
+		if err != nil {
+			return err
+		}
+		if n != want {
+			return io.ErrUnexpectedEOF
+		}
+		return nil
+	}
+	buf := make([]byte, 64<<10)
+	var held []byte // the last len(mark) bytes, which may be the mark
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			held = append(held, buf[:n]...)
+			if bytes.HasSuffix(held, mark) {
+				_, werr := w.Write(held[:len(held)-len(mark)])
+				return werr
+			}
+			if len(held) > len(mark) {
+				cut := len(held) - len(mark)
+				if _, werr := w.Write(held[:cut]); werr != nil {
+					return werr
+				}
+				held = append(held[:0], held[cut:]...)
+			}
+		}
+		if err != nil {
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
 }
 
 // swapdbLoad loads the master's RDB into detached databases and swaps

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,4 +212,66 @@ func TestReplicationRoleChangeUnblocksClients(t *testing.T) {
 	})
 	m.RPush(ctx, "foo", "a", "b", "c")
 	waitFor(t, func() bool { return r.LLen(ctx, "foo").Val() == 3 })
+}
+
+// TestReplicationDiskLoadKeepsDatasetDuringTransfer: with the default
+// repl-diskless-load disabled the payload goes to a temporary file; the
+// replica serves its old data (no LOADING) meanwhile and keeps it, with
+// its replication ID, when the transfer breaks. A complete transfer
+// becomes the replica's RDB file.
+func TestReplicationDiskLoadKeepsDatasetDuringTransfer(t *testing.T) {
+	ctx := context.Background()
+	maddr := testutil.StartPeregrine(t, "--repl-diskless-sync", "yes", "--enable-debug-command", "yes")
+	dir := t.TempDir()
+	raddr := testutil.StartPeregrine(t, "--dir", dir)
+	m, r := noRetryClient(maddr), noRetryClient(raddr)
+	defer m.Close()
+	defer r.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(r.Set(ctx, "mykey", "myvalue", 0).Err())
+	must(m.Do(ctx, "DEBUG", "POPULATE", "300", "master", "1000").Err())
+	must(m.ConfigSet(ctx, "rdb-key-save-delay", "5000").Err())
+	_, port, _ := strings.Cut(maddr, ":")
+	must(r.Do(ctx, "REPLICAOF", "127.0.0.1", port).Err())
+	waitFor(t, func() bool {
+		return infoField(r.Info(ctx, "replication").Val(), "master_sync_in_progress") == "1"
+	})
+	replid := infoField(r.Info(ctx, "replication").Val(), "master_replid")
+	time.Sleep(200 * time.Millisecond)
+	if got, err := r.Get(ctx, "mykey").Result(); got != "myvalue" || err != nil {
+		t.Errorf("GET during the transfer: %q, %v", got, err)
+	}
+	tmps, _ := filepathGlob(dir, "temp-*.rdb")
+	if len(tmps) != 1 {
+		t.Errorf("temporary files during the transfer: %v", tmps)
+	}
+	must(m.Do(ctx, "CLIENT", "KILL", "TYPE", "replica").Err())
+	waitFor(t, func() bool {
+		return infoField(r.Info(ctx, "replication").Val(), "master_sync_in_progress") == "0"
+	})
+	if got := r.Get(ctx, "mykey").Val(); got != "myvalue" {
+		t.Errorf("after the broken transfer mykey = %q", got)
+	}
+	if got := infoField(r.Info(ctx, "replication").Val(), "master_replid"); got != replid {
+		t.Errorf("replication ID changed by a broken transfer: %s -> %s", replid, got)
+	}
+	must(m.ConfigSet(ctx, "rdb-key-save-delay", "0").Err())
+	waitFor(t, func() bool {
+		return infoField(r.Info(ctx, "replication").Val(), "master_link_status") == "up"
+	})
+	if n := r.DBSize(ctx).Val(); n != 300 {
+		t.Errorf("DBSIZE after the sync = %d, want 300", n)
+	}
+	if files, _ := filepathGlob(dir, "*.rdb"); len(files) != 1 || !strings.HasSuffix(files[0], "dump.rdb") {
+		t.Errorf("RDB files after the sync: %v, want dump.rdb only", files)
+	}
+}
+
+func filepathGlob(dir, pattern string) ([]string, error) {
+	return filepath.Glob(filepath.Join(dir, pattern))
 }
