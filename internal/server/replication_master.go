@@ -4,6 +4,7 @@ import (
 	"bytes"
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -60,6 +61,12 @@ type replica struct {
 	prePsync   bool  // came with SYNC: no ACKs, no timeout
 	ackOff     int64 // last REPLCONF ACK offset
 	ackTime    int64 // unix ms of the last ACK
+	// pending: a diskless transfer delayed by repl-diskless-sync-delay
+	// since waitSince; start receives its start. Such a replica gets
+	// no stream yet.
+	pending   bool
+	waitSince time.Time
+	start     chan fullStart
 	// waitFirstAck holds the stream back until the replica acknowledges
 	// an EOF-marked (diskless) RDB, as Redis does: the replica must not
 	// read stream bytes together with the RDB's end mark.
@@ -72,6 +79,7 @@ type replica struct {
 	streaming bool // buf may be written to the socket
 	closed    bool
 	softSince time.Time
+	newlines  int // keep-alive newlines a delayed transfer's writer owes
 	signal    chan struct{}
 	done      chan struct{}
 }
@@ -145,6 +153,9 @@ func (s *Server) replFeedCommand(args ...string) {
 // replicaPush queues stream bytes for one replica, enforcing the replica
 // class of client-output-buffer-limit.
 func (s *Server) replicaPush(r *replica, b []byte) {
+	if r.pending {
+		return // its stream starts with its snapshot
+	}
 	lim := s.live.obuf.Load()[1]
 	r.mu.Lock()
 	if r.closed {
@@ -356,36 +367,53 @@ func syncCommand(x *Ctx) {
 	}
 	s.repl.syncFull.Add(1)
 	// Full resynchronization.
-	s.ensureBacklog()
-	s.repl.selDB = -1 // the stream after the RDB starts with a SELECT
-	offset := s.repl.offset
-	id, _ := s.replIDs()
-	if psync {
-		prefix = fmt.Appendf(prefix, "+FULLRESYNC %s %d\r\n", id, offset)
-	}
 	r.state = replWaitBgsave
 	eof := r.capaEOF && s.cfg.Bool("repl-diskless-sync")
-	var run *snapshotRun
-	var locked []byte
-	if !s.ks.Snapshotting() {
-		var err error
-		run, err = s.beginSnapshotLocked(false)
-		if err != nil {
-			run = nil
-		}
-	}
-	if run == nil {
-		// Another snapshot is running: write this one now, under the lock.
-		var buf bytes.Buffer
-		if err := s.writeSnapshotLocked(&buf, false); err != nil {
-			s.log.Warn("Replication snapshot failed: " + err.Error())
-			c.kill()
-			return
-		}
-		locked = buf.Bytes()
-	}
-	s.addReplica(r)
 	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", r.c.addr))
+	if delay := s.cfg.Int("repl-diskless-sync-delay"); eof && delay > 0 {
+		// As Redis: a diskless transfer waits repl-diskless-sync-delay
+		// seconds (or for repl-diskless-sync-max-replicas replicas) so
+		// that replicas arriving together start together; meanwhile the
+		// replica gets newlines and no +FULLRESYNC yet.
+		r.pending = true
+		r.waitSince = time.Now()
+		r.start = make(chan fullStart, 1)
+		s.addReplica(r)
+		s.log.Info("Delay next BGSAVE for diskless SYNC")
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.runReplicaWriter(r, prefix, func(w io.Writer, werr error) error {
+				if werr != nil {
+					return werr
+				}
+				fs, err := s.awaitDelayedStart(r, w)
+				if err != nil {
+					return err
+				}
+				if psync {
+					if _, err := fmt.Fprintf(w, "+FULLRESYNC %s %d\r\n", fs.id, fs.offset); err != nil {
+						s.abandonRun(fs.run)
+						return err
+					}
+				}
+				return s.sendFullSync(r, w, true, fs.run, fs.locked)
+			})
+		}()
+		s.startPendingSyncs(time.Now())
+		return
+	}
+	fs, err := s.beginFullSync()
+	if err != nil {
+		s.log.Warn("Replication snapshot failed: " + err.Error())
+		c.kill()
+		return
+	}
+	if psync {
+		prefix = fmt.Appendf(prefix, "+FULLRESYNC %s %d\r\n", fs.id, fs.offset)
+	}
+	run, locked := fs.run, fs.locked
+	s.addReplica(r)
 	s.log.Info(fmt.Sprintf("Starting BGSAVE for SYNC with target: %s", map[bool]string{true: "replicas sockets", false: "disk"}[eof]))
 	s.wg.Add(1)
 	go func() {
@@ -398,6 +426,106 @@ func syncCommand(x *Ctx) {
 			return s.sendFullSync(r, w, eof, run, locked)
 		})
 	}()
+}
+
+// fullStart is the point a full resynchronization starts from: the
+// replication ID and offset of +FULLRESYNC and the snapshot taken at
+// that offset (a running snapshot, or one already written under the
+// lock when another snapshot was in progress).
+type fullStart struct {
+	id     string
+	offset int64
+	run    *snapshotRun
+	locked []byte
+	err    error
+}
+
+// beginFullSync starts the snapshot of a full resynchronization
+// (keyspace lock held).
+func (s *Server) beginFullSync() (fullStart, error) {
+	s.ensureBacklog()
+	s.repl.selDB = -1 // the stream after the RDB starts with a SELECT
+	fs := fullStart{offset: s.repl.offset}
+	fs.id, _ = s.replIDs()
+	if !s.ks.Snapshotting() {
+		if run, err := s.beginSnapshotLocked(false); err == nil {
+			fs.run = run
+			return fs, nil
+		}
+	}
+	// Another snapshot is running: write this one now, under the lock.
+	var buf bytes.Buffer
+	if err := s.writeSnapshotLocked(&buf, false); err != nil {
+		return fs, err
+	}
+	fs.locked = buf.Bytes()
+	return fs, nil
+}
+
+// startPendingSyncs starts the delayed diskless transfers when the
+// oldest has waited repl-diskless-sync-delay seconds or
+// repl-diskless-sync-max-replicas replicas wait (keyspace lock held;
+// called on each SYNC and by the cron).
+func (s *Server) startPendingSyncs(now time.Time) {
+	waiting := 0
+	var oldest time.Time
+	for _, r := range s.repl.replicas {
+		if r.pending {
+			waiting++
+			if oldest.IsZero() || r.waitSince.Before(oldest) {
+				oldest = r.waitSince
+			}
+		}
+	}
+	if waiting == 0 {
+		return
+	}
+	delay := time.Duration(s.cfg.Int("repl-diskless-sync-delay")) * time.Second
+	maxReplicas := s.cfg.Int("repl-diskless-sync-max-replicas")
+	if !(maxReplicas > 0 && int64(waiting) >= maxReplicas) && now.Sub(oldest) < delay && s.cfg.Bool("repl-diskless-sync") {
+		return
+	}
+	s.log.Info("Starting BGSAVE for SYNC with target: replicas sockets")
+	for _, r := range s.repl.replicas {
+		if !r.pending {
+			continue
+		}
+		r.pending = false
+		fs, err := s.beginFullSync()
+		fs.err = err
+		r.start <- fs
+	}
+}
+
+// awaitDelayedStart waits, on a replica's writer, for its delayed
+// transfer to start, sending the newlines the cron asks for meanwhile.
+func (s *Server) awaitDelayedStart(r *replica, w io.Writer) (fullStart, error) {
+	for {
+		select {
+		case fs := <-r.start:
+			return fs, fs.err
+		case <-r.signal:
+		}
+		r.mu.Lock()
+		closed, n := r.closed, r.newlines
+		r.newlines = 0
+		r.mu.Unlock()
+		if closed {
+			// The replica went away before its transfer started; a
+			// start already sent ends its snapshot.
+			select {
+			case fs := <-r.start:
+				s.abandonRun(fs.run)
+			default:
+			}
+			return fullStart{}, errors.New("replica disconnected while waiting for the transfer")
+		}
+		if n > 0 {
+			if _, err := w.Write(bytes.Repeat([]byte("\n"), n)); err != nil {
+				return fullStart{}, err
+			}
+		}
+	}
 }
 
 // tryPartialResync answers PSYNC with +CONTINUE when the requested offset
@@ -614,10 +742,23 @@ func (s *Server) replicaGone(c *Client) {
 // timeouts, the backlog's time to live (keyspace lock held).
 func (s *Server) replicationMasterCron(now time.Time) {
 	st := &s.repl
+	s.startPendingSyncs(now)
 	if now.Sub(st.lastCron) < time.Second {
 		return
 	}
 	st.lastCron = now
+	for _, r := range st.replicas {
+		if r.pending {
+			// Keep the link of a replica waiting for its transfer alive.
+			r.mu.Lock()
+			r.newlines++
+			r.mu.Unlock()
+			select {
+			case r.signal <- struct{}{}:
+			default:
+			}
+		}
+	}
 	loops := st.cronLoops
 	st.cronLoops++
 	if period := s.cfg.Int("repl-ping-replica-period"); period > 0 && loops%period == 0 && len(st.replicas) > 0 && s.isMaster() &&

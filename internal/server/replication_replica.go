@@ -232,6 +232,10 @@ func (s *Server) runMasterLink(l *masterLink) {
 		default:
 		}
 		err := s.linkOnce(l)
+		if st := l.getState(); err != nil && isTimeout(err) && (st == linkConnecting || st == linkHandshake) {
+			s.log.Warn("Timeout connecting to the MASTER...")
+			err = errLinkLogged
+		}
 		l.setState(linkConnect)
 		l.downSince.Store(time.Now().Unix())
 		select {
@@ -360,6 +364,8 @@ func (s *Server) linkOnce(l *masterLink) error {
 		if reply != "" {
 			break
 		}
+		// A master delaying the transfer sends newlines: the link is alive.
+		_ = conn.SetDeadline(time.Now().Add(timeout))
 	}
 	if failover {
 		// Redis accepts a full resync too, though a caught-up old master

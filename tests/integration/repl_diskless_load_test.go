@@ -275,3 +275,45 @@ func TestReplicationDiskLoadKeepsDatasetDuringTransfer(t *testing.T) {
 func filepathGlob(dir, pattern string) ([]string, error) {
 	return filepath.Glob(filepath.Join(dir, pattern))
 }
+
+// TestReplicationDisklessSyncDelay: a diskless transfer waits
+// repl-diskless-sync-delay (the replica stays in the handshake, kept
+// alive by newlines) unless repl-diskless-sync-max-replicas replicas
+// wait, which starts them at once.
+func TestReplicationDisklessSyncDelay(t *testing.T) {
+	ctx := context.Background()
+	maddr := testutil.StartPeregrine(t, "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "3",
+		"--repl-diskless-sync-max-replicas", "2")
+	m := redis.NewClient(&redis.Options{Addr: maddr})
+	defer m.Close()
+	m.Set(ctx, "k", "v", 0)
+	_, port, _ := strings.Cut(maddr, ":")
+	r1 := redis.NewClient(&redis.Options{Addr: testutil.StartPeregrine(t, "--repl-timeout", "2")})
+	defer r1.Close()
+	if err := r1.Do(ctx, "REPLICAOF", "127.0.0.1", port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond) // past the replica's repl-timeout
+	if info := m.Info(ctx, "replication").Val(); !strings.Contains(info, "state=wait_bgsave") {
+		t.Fatalf("master during the delay:\n%s", info)
+	}
+	if role := r1.Do(ctx, "ROLE").Val().([]any); role[3] != "handshake" {
+		t.Fatalf("replica during the delay: ROLE %v", role)
+	}
+	// A second replica reaches repl-diskless-sync-max-replicas.
+	r2 := redis.NewClient(&redis.Options{Addr: testutil.StartPeregrine(t)})
+	defer r2.Close()
+	start := time.Now()
+	if err := r2.Do(ctx, "REPLICAOF", "127.0.0.1", port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*redis.Client{r1, r2} {
+		waitFor(t, func() bool { return r.Get(ctx, "k").Val() == "v" })
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the transfers started %v after the second replica", d)
+	}
+	if n := infoField(m.Info(ctx, "stats").Val(), "sync_full"); n != "2" {
+		t.Errorf("sync_full = %s", n)
+	}
+}
