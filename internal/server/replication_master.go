@@ -370,7 +370,7 @@ func syncCommand(x *Ctx) {
 	r.state = replWaitBgsave
 	eof := r.capaEOF && s.cfg.Bool("repl-diskless-sync")
 	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", r.c.addr))
-	if delay := s.cfg.Int("repl-diskless-sync-delay"); eof && delay > 0 {
+	if delay := s.cfg.Int("repl-diskless-sync-delay"); eof && (delay > 0 || s.ks.Snapshotting()) {
 		// As Redis: a diskless transfer waits repl-diskless-sync-delay
 		// seconds (or for repl-diskless-sync-max-replicas replicas) so
 		// that replicas arriving together start together; meanwhile the
@@ -379,7 +379,11 @@ func syncCommand(x *Ctx) {
 		r.waitSince = time.Now()
 		r.start = make(chan fullStart, 1)
 		s.addReplica(r)
-		s.log.Info("Delay next BGSAVE for diskless SYNC")
+		if delay > 0 {
+			s.log.Info("Delay next BGSAVE for diskless SYNC")
+		} else {
+			s.log.Info("Waiting for the running snapshot to end before the diskless SYNC")
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -393,11 +397,15 @@ func syncCommand(x *Ctx) {
 				}
 				if psync {
 					if _, err := fmt.Fprintf(w, "+FULLRESYNC %s %d\r\n", fs.id, fs.offset); err != nil {
-						s.abandonRun(fs.run)
+						if fs.sink != nil {
+							fs.sink.drop()
+						} else {
+							s.abandonRun(fs.run)
+						}
 						return err
 					}
 				}
-				return s.sendFullSync(r, w, true, fs.run, fs.locked)
+				return s.sendFullSync(r, w, true, fs.run, fs.locked, fs.sink)
 			})
 		}()
 		s.startPendingSyncs(time.Now())
@@ -423,7 +431,7 @@ func syncCommand(x *Ctx) {
 				s.abandonRun(run)
 				return werr
 			}
-			return s.sendFullSync(r, w, eof, run, locked)
+			return s.sendFullSync(r, w, eof, run, locked, nil)
 		})
 	}()
 }
@@ -437,6 +445,7 @@ type fullStart struct {
 	offset int64
 	run    *snapshotRun
 	locked []byte
+	sink   *rdbSink // the replica's share of a snapshot sent to several
 	err    error
 }
 
@@ -485,17 +494,132 @@ func (s *Server) startPendingSyncs(now time.Time) {
 	if !(maxReplicas > 0 && int64(waiting) >= maxReplicas) && now.Sub(oldest) < delay && s.cfg.Bool("repl-diskless-sync") {
 		return
 	}
-	s.log.Info("Starting BGSAVE for SYNC with target: replicas sockets")
-	for _, r := range s.repl.replicas {
-		if !r.pending {
-			continue
-		}
-		r.pending = false
-		fs, err := s.beginFullSync()
-		fs.err = err
-		r.start <- fs
+	if s.ks.Snapshotting() {
+		return // as Redis waits for its child: one snapshot at a time
 	}
+	var targets []*replica
+	for _, r := range s.repl.replicas {
+		if r.pending {
+			r.pending = false
+			targets = append(targets, r)
+		}
+	}
+	s.log.Info("Starting BGSAVE for SYNC with target: replicas sockets")
+	fs, err := s.beginFullSync()
+	fs.err = err
+	if err != nil || len(targets) == 1 {
+		for _, r := range targets {
+			r.start <- fs
+		}
+		return
+	}
+	// One snapshot for all of them, copied to each as it is produced.
+	fan := &rdbFanout{}
+	for _, r := range targets {
+		sink := fan.add()
+		own := fs
+		own.sink = sink
+		r.start <- own
+	}
+	run := fs.run
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := s.finishSnapshot(run, fan, nil, fan.allGone)
+		alive := fan.finish(err)
+		if alive == 0 {
+			s.log.Warn("Diskless rdb transfer, last replica dropped, killing fork child.")
+		} else {
+			s.log.Info(fmt.Sprintf("Diskless rdb transfer, done reading from pipe, %d replicas still up.", alive))
+		}
+	}()
 }
+
+// rdbFanout copies one snapshot to the replicas that start their
+// transfer together: each chunk goes to every sink still reading, so the
+// slowest replica sets the pace (as Redis's RDB pipe does).
+type rdbFanout struct {
+	mu    sync.Mutex
+	sinks []*rdbSink
+}
+
+// rdbSink is one replica's end of a fanout.
+type rdbSink struct {
+	ch   chan []byte
+	gone chan struct{} // closed when the replica stops reading
+	once sync.Once
+	err  error // the producer's result, once ch is closed
+}
+
+func (f *rdbFanout) add() *rdbSink {
+	k := &rdbSink{ch: make(chan []byte, 4), gone: make(chan struct{})}
+	f.sinks = append(f.sinks, k)
+	return k
+}
+
+// Write hands a chunk to every replica still reading; it fails when
+// none is left, which ends the snapshot.
+func (f *rdbFanout) Write(p []byte) (int, error) {
+	chunk := append([]byte(nil), p...)
+	alive := 0
+	for _, k := range f.sinks {
+		select {
+		case <-k.gone:
+			continue
+		default:
+		}
+		select {
+		case k.ch <- chunk:
+			alive++
+		case <-k.gone:
+		}
+	}
+	if alive == 0 {
+		return 0, errors.New("every replica of the transfer is gone")
+	}
+	return len(p), nil
+}
+
+// allGone reports whether no replica reads the transfer any more.
+func (f *rdbFanout) allGone() bool {
+	for _, k := range f.sinks {
+		select {
+		case <-k.gone:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// finish ends the transfer with the producer's result and returns how
+// many replicas were still reading.
+func (f *rdbFanout) finish(err error) int {
+	alive := 0
+	for _, k := range f.sinks {
+		k.err = err
+		close(k.ch)
+		select {
+		case <-k.gone:
+		default:
+			alive++
+		}
+	}
+	return alive
+}
+
+// copyTo writes the snapshot's chunks to w as they come.
+func (k *rdbSink) copyTo(w io.Writer) error {
+	for chunk := range k.ch {
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	return k.err
+}
+
+// drop tells the producer this replica reads no more.
+func (k *rdbSink) drop() { k.once.Do(func() { close(k.gone) }) }
 
 // awaitDelayedStart waits, on a replica's writer, for its delayed
 // transfer to start, sending the newlines the cron asks for meanwhile.
@@ -515,7 +639,11 @@ func (s *Server) awaitDelayedStart(r *replica, w io.Writer) (fullStart, error) {
 			// start already sent ends its snapshot.
 			select {
 			case fs := <-r.start:
-				s.abandonRun(fs.run)
+				if fs.sink != nil {
+					fs.sink.drop()
+				} else {
+					s.abandonRun(fs.run)
+				}
 			default:
 			}
 			return fullStart{}, errors.New("replica disconnected while waiting for the transfer")
@@ -576,8 +704,16 @@ func (s *Server) addReplica(r *replica) {
 
 // sendFullSync writes the RDB in the form the replica asked for, then
 // puts the replica online.
-func (s *Server) sendFullSync(r *replica, w io.Writer, eof bool, run *snapshotRun, locked []byte) error {
+func (s *Server) sendFullSync(r *replica, w io.Writer, eof bool, run *snapshotRun, locked []byte, sink *rdbSink) error {
+	if sink != nil {
+		// The snapshot is shared: its producer owns it.
+		defer sink.drop()
+		run = nil
+	}
 	produce := func(dst io.Writer) error {
+		if sink != nil {
+			return sink.copyTo(dst)
+		}
 		if run == nil {
 			_, err := dst.Write(locked)
 			return err

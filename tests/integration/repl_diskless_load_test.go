@@ -317,3 +317,33 @@ func TestReplicationDisklessSyncDelay(t *testing.T) {
 		t.Errorf("sync_full = %s", n)
 	}
 }
+
+// TestReplicationDisklessWaitsForRunningSnapshot: a diskless SYNC that
+// arrives during a BGSAVE waits for it (as Redis waits for its child)
+// instead of writing a second snapshot under the lock, then syncs.
+func TestReplicationDisklessWaitsForRunningSnapshot(t *testing.T) {
+	ctx := context.Background()
+	maddr := testutil.StartPeregrine(t, "--repl-diskless-sync", "yes", "--enable-debug-command", "yes")
+	m := redis.NewClient(&redis.Options{Addr: maddr})
+	defer m.Close()
+	m.Do(ctx, "DEBUG", "POPULATE", "20")
+	m.ConfigSet(ctx, "rdb-key-save-delay", "50000") // a 1 s BGSAVE
+	if err := m.BgSave(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := redis.NewClient(&redis.Options{Addr: testutil.StartPeregrine(t)})
+	defer r.Close()
+	_, port, _ := strings.Cut(maddr, ":")
+	if err := r.Do(ctx, "REPLICAOF", "127.0.0.1", port).Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return strings.Contains(m.Info(ctx, "replication").Val(), "state=wait_bgsave") })
+	start := time.Now()
+	if got := m.Ping(ctx).Val(); got != "PONG" || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("master answers %q after %v while the replica waits", got, time.Since(start))
+	}
+	m.ConfigSet(ctx, "rdb-key-save-delay", "0")
+	waitFor(t, func() bool { return r.DBSize(ctx).Val() == 20 })
+	m.Set(ctx, "after", "1", 0)
+	waitFor(t, func() bool { return r.Get(ctx, "after").Val() == "1" })
+}
