@@ -345,7 +345,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.num("current_save_keys_processed", keysDone)
 	w.num("current_save_keys_total", keysTotal)
 	w.num("rdb_changes_since_last_save", s.ks.Dirty)
-	w.num("rdb_bgsave_in_progress", int64(boolInt(p.bgsave != nil)))
+	w.num("rdb_bgsave_in_progress", int64(boolInt(p.bgsave != nil || s.repl.rdbRuns.Load() > 0)))
 	w.num("rdb_last_save_time", s.LastSave())
 	status := "ok"
 	if !p.lastOK.Load() {

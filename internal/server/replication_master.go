@@ -80,8 +80,11 @@ type replica struct {
 	closed    bool
 	softSince time.Time
 	newlines  int // keep-alive newlines a delayed transfer's writer owes
-	signal    chan struct{}
-	done      chan struct{}
+	// bulkWriteSince is when the diskless transfer's current write to
+	// the socket began (unix ms), 0 between writes.
+	bulkWriteSince atomic.Int64
+	signal         chan struct{}
+	done           chan struct{}
 }
 
 // replConfig is the client's REPLCONF announcements before it turns replica.
@@ -115,6 +118,9 @@ type replState struct {
 	good atomic.Int64
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+	// rdbRuns counts the snapshots of full resynchronizations in
+	// progress (INFO rdb_bgsave_in_progress, as Redis's fork child).
+	rdbRuns atomic.Int64
 }
 
 // waitReq is what a client parked in WAIT waits for.
@@ -174,6 +180,31 @@ func (s *Server) replicaPush(r *replica, b []byte) {
 	case r.signal <- struct{}{}:
 	default:
 	}
+}
+
+// bulkWriter records when a write of a diskless transfer started, so the
+// cron can drop a replica that stopped reading (repl-timeout).
+type bulkWriter struct {
+	w io.Writer
+	r *replica
+}
+
+func (b *bulkWriter) Write(p []byte) (int, error) {
+	b.r.bulkWriteSince.Store(time.Now().UnixMilli())
+	n, err := b.w.Write(p)
+	b.r.bulkWriteSince.Store(0)
+	return n, err
+}
+
+// gone reports whether the replica was killed or disconnected: a
+// snapshot only it waits for stops.
+func (r *replica) gone() bool {
+	if r.c.killed.Load() {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
 }
 
 // startStreaming lets the writer send the buffered stream.
@@ -459,6 +490,7 @@ func (s *Server) beginFullSync() (fullStart, error) {
 	if !s.ks.Snapshotting() {
 		if run, err := s.beginSnapshotLocked(false); err == nil {
 			fs.run = run
+			s.repl.rdbRuns.Add(1)
 			return fs, nil
 		}
 	}
@@ -525,7 +557,7 @@ func (s *Server) startPendingSyncs(now time.Time) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := s.finishSnapshot(run, fan, nil, fan.allGone)
+		err := s.finishReplSnapshot(run, fan, fan.allGone)
 		alive := fan.finish(err)
 		if alive == 0 {
 			s.log.Warn("Diskless rdb transfer, last replica dropped, killing fork child.")
@@ -718,13 +750,14 @@ func (s *Server) sendFullSync(r *replica, w io.Writer, eof bool, run *snapshotRu
 			_, err := dst.Write(locked)
 			return err
 		}
-		return s.finishSnapshot(run, dst, nil, r.c.killed.Load)
+		return s.finishReplSnapshot(run, dst, r.gone)
 	}
 	if eof {
 		var mark [20]byte
 		_, _ = crand.Read(mark[:])
 		m := hex.EncodeToString(mark[:])
 		s.setReplicaState(r, replSendBulk)
+		w = &bulkWriter{w: w, r: r}
 		if _, err := io.WriteString(w, "$EOF:"+m+"\r\n"); err != nil {
 			s.abandonRun(run)
 			return err
@@ -774,6 +807,13 @@ func (s *Server) abandonRun(run *snapshotRun) {
 	s.ks.Lock()
 	run.snap.End()
 	s.ks.Unlock()
+	s.repl.rdbRuns.Add(-1)
+}
+
+// finishReplSnapshot writes a full resynchronization's snapshot.
+func (s *Server) finishReplSnapshot(run *snapshotRun, dst io.Writer, canceled func() bool) error {
+	defer s.repl.rdbRuns.Add(-1)
+	return s.finishSnapshot(run, dst, nil, canceled)
 }
 
 func (s *Server) setReplicaState(r *replica, st replicaState) {
@@ -907,6 +947,11 @@ func (s *Server) replicationMasterCron(now time.Time) {
 	for _, r := range st.replicas {
 		if r.state == replOnline && !r.prePsync && now.UnixMilli()-r.ackTime > timeout {
 			s.log.Warn(fmt.Sprintf("Disconnecting timedout replica (streaming sync): %s", r.c.addr))
+			r.c.kill()
+		}
+		if since := r.bulkWriteSince.Load(); r.state == replSendBulk && since != 0 && now.UnixMilli()-since > timeout {
+			// The replica stopped reading its diskless transfer.
+			s.log.Warn(fmt.Sprintf("Disconnecting timedout replica (full sync): %s", r.c.addr))
 			r.c.kill()
 		}
 	}
