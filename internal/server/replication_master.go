@@ -401,7 +401,7 @@ func syncCommand(x *Ctx) {
 	r.state = replWaitBgsave
 	eof := r.capaEOF && s.cfg.Bool("repl-diskless-sync")
 	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", r.c.addr))
-	if delay := s.cfg.Int("repl-diskless-sync-delay"); eof && (delay > 0 || s.ks.Snapshotting()) {
+	if delay := s.cfg.Int("repl-diskless-sync-delay"); eof && delay > 0 || s.ks.Snapshotting() {
 		// As Redis: a diskless transfer waits repl-diskless-sync-delay
 		// seconds (or for repl-diskless-sync-max-replicas replicas) so
 		// that replicas arriving together start together; meanwhile the
@@ -410,10 +410,12 @@ func syncCommand(x *Ctx) {
 		r.waitSince = time.Now()
 		r.start = make(chan fullStart, 1)
 		s.addReplica(r)
-		if delay > 0 {
-			s.log.Info("Delay next BGSAVE for diskless SYNC")
+		if s.ks.Snapshotting() {
+			// As Redis when it cannot attach the replica to the child
+			// running: the next snapshot is its.
+			s.log.Info("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
 		} else {
-			s.log.Info("Waiting for the running snapshot to end before the diskless SYNC")
+			s.log.Info("Delay next BGSAVE for diskless SYNC")
 		}
 		s.wg.Add(1)
 		go func() {
@@ -436,7 +438,7 @@ func syncCommand(x *Ctx) {
 						return err
 					}
 				}
-				return s.sendFullSync(r, w, true, fs.run, fs.locked, fs.sink)
+				return s.sendFullSync(r, w, eof, fs.run, fs.locked, fs.sink)
 			})
 		}()
 		s.startPendingSyncs(time.Now())
