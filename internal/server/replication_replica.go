@@ -246,12 +246,18 @@ func (s *Server) runMasterLink(l *masterLink) {
 		if err != nil && !errors.Is(err, errLinkLogged) {
 			s.log.Warn("Master link error: " + err.Error())
 		}
+		pause := time.Second
+		if errors.Is(err, errSyncFailed) {
+			// A short pause only bounds the loop if every transfer fails.
+			s.log.Info(fmt.Sprintf("Reconnecting to MASTER %s:%d after failure", l.host, l.port))
+			pause = 10 * time.Millisecond
+		}
 		select {
 		case <-l.stop:
 			return
 		case <-s.cronStop:
 			return
-		case <-time.After(time.Second):
+		case <-time.After(pause):
 		}
 	}
 }
@@ -487,7 +493,7 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		s.emptyData()
 		s.ks.Unlock()
 		s.persist.loading.Store(false)
-		return errLinkLogged
+		return errSyncFailed
 	}
 	s.ks.Lock()
 	s.adoptMasterHistoryLocked(id, off)
@@ -519,7 +525,7 @@ func (s *Server) diskLoad(l *masterLink, src io.Reader, mark []byte, lr *io.Limi
 	}()
 	if err := copyPayload(f, src, mark, lr); err != nil {
 		s.log.Warn("I/O error trying to sync with MASTER: " + err.Error())
-		return errLinkLogged
+		return errSyncFailed
 	}
 	if err := f.Sync(); err != nil {
 		s.log.Warn("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + strerror(err))
@@ -558,7 +564,7 @@ func (s *Server) diskLoad(l *masterLink, src io.Reader, mark []byte, lr *io.Limi
 		s.ks.Lock()
 		s.emptyData()
 		s.ks.Unlock()
-		return errLinkLogged
+		return errSyncFailed
 	}
 	s.ks.Lock()
 	s.adoptMasterHistoryLocked(id, off)
@@ -632,7 +638,7 @@ func (s *Server) swapdbLoad(payload io.Reader, mark []byte, lr *io.LimitedReader
 		flag.Store(false)
 		s.log.Warn("Failed trying to load the MASTER synchronization DB from socket: " + err.Error())
 		s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
-		return errLinkLogged
+		return errSyncFailed
 	}
 	s.ks.Lock()
 	s.attachToNewMasterLocked()
@@ -891,6 +897,10 @@ func (s *Server) replicaAnswerGetack(x *Ctx) bool {
 // errLinkLogged ends a link attempt whose cause the handshake already
 // logged in Redis's words.
 var errLinkLogged = errors.New("replication link: failure already logged")
+
+// errSyncFailed ends a link attempt whose full sync transfer broke: as
+// Redis, the replica reconnects at once rather than at the next second.
+var errSyncFailed = fmt.Errorf("%w (full sync transfer)", errLinkLogged)
 
 // replicaSyncRefusal is the error a SYNC gets on a replica not connected
 // to its master, or "".
