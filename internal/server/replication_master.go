@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -456,6 +457,10 @@ func syncCommand(x *Ctx) {
 	run, locked := fs.run, fs.locked
 	s.addReplica(r)
 	s.log.Info(fmt.Sprintf("Starting BGSAVE for SYNC with target: %s", map[bool]string{true: "replicas sockets", false: "disk"}[eof]))
+	if eof {
+		// Redis names its fork child; the transfer runs in this process.
+		s.log.Info(fmt.Sprintf("Background RDB transfer started by pid %d", os.Getpid()))
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -540,6 +545,9 @@ func (s *Server) startPendingSyncs(now time.Time) {
 	}
 	s.log.Info("Starting BGSAVE for SYNC with target: replicas sockets")
 	fs, err := s.beginFullSync()
+	if err == nil {
+		s.log.Info(fmt.Sprintf("Background RDB transfer started by pid %d", os.Getpid()))
+	}
 	fs.err = err
 	if err != nil || len(targets) == 1 {
 		for _, r := range targets {
