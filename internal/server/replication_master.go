@@ -766,7 +766,7 @@ func (s *Server) sendFullSync(r *replica, w io.Writer, eof bool, run *snapshotRu
 		var mark [20]byte
 		_, _ = crand.Read(mark[:])
 		m := hex.EncodeToString(mark[:])
-		s.setReplicaState(r, replSendBulk)
+		// As Redis, a diskless transfer shows wait_bgsave until it ends.
 		w = &bulkWriter{w: w, r: r}
 		if _, err := io.WriteString(w, "$EOF:"+m+"\r\n"); err != nil {
 			s.abandonRun(run)
@@ -959,7 +959,7 @@ func (s *Server) replicationMasterCron(now time.Time) {
 			s.log.Warn(fmt.Sprintf("Disconnecting timedout replica (streaming sync): %s", r.c.addr))
 			r.c.kill()
 		}
-		if since := r.bulkWriteSince.Load(); r.state == replSendBulk && since != 0 && now.UnixMilli()-since > timeout {
+		if since := r.bulkWriteSince.Load(); since != 0 && now.UnixMilli()-since > timeout {
 			// The replica stopped reading its diskless transfer.
 			s.log.Warn(fmt.Sprintf("Disconnecting timedout replica (full sync): %s", r.c.addr))
 			r.c.kill()
