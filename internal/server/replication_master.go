@@ -365,6 +365,13 @@ func syncCommand(x *Ctx) {
 		return
 	}
 	psync := strings.EqualFold(string(x.args[0]), "psync")
+	if psync {
+		if _, ok := parseInt(x.args[2]); !ok {
+			s.log.Warn(fmt.Sprintf("Replica %s asks for synchronization but with a wrong offset", c.addr))
+			x.Err(errNotInt)
+			return
+		}
+	}
 	if psync && len(x.args) > 3 && eqFold(x.args[3], "failover") && !s.failoverPromote(x) {
 		return
 	}
@@ -881,6 +888,27 @@ func (s *Server) runReplicaWriter(r *replica, prefix []byte, sync func(w io.Writ
 		}
 		<-r.signal
 	}
+}
+
+// replicaGeneratedReply handles a command of a replica's connection that
+// produced a reply, which its link cannot carry: as Redis, the master
+// logs it and drops the replica.
+func (s *Server) replicaGeneratedReply(c *Client, args [][]byte, reply []byte) {
+	name := strings.ToLower(string(args[0]))
+	if cmd := s.cmds.lookup(args[0]); cmd != nil && cmd.Sub != nil && len(args) >= 2 {
+		if sub := cmd.Sub[strings.ToLower(string(args[1]))]; sub != nil {
+			name = sub.FullName()
+		}
+	}
+	line := reply
+	if i := bytes.IndexByte(line, '\r'); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) > 0 && line[0] == '-' {
+		s.log.Warn(fmt.Sprintf("== CRITICAL == This master is sending an error to its replica: '%s' after processing the command '%s'", line[1:], name))
+	}
+	s.log.Warn(fmt.Sprintf("Replica generated a reply to command '%s', disconnecting it: %q", name, line))
+	c.kill()
 }
 
 // countingWriter counts a replica's output in the network statistics.

@@ -53,6 +53,8 @@ func TestReplicationSwapdbKeepsDatasetOnFailure(t *testing.T) {
 	if err := r.Get(ctx, "mykey").Err(); err == nil || !strings.HasPrefix(err.Error(), "LOADING") {
 		t.Errorf("GET while loading: %v, want -LOADING", err)
 	}
+	// The next transfer waits 5 s: the replica is seen between the two.
+	must(m.ConfigSet(ctx, "repl-diskless-sync-delay", "5").Err())
 	must(m.Do(ctx, "CLIENT", "KILL", "TYPE", "replica").Err())
 	waitFor(t, func() bool { return infoField(r.Info(ctx, "persistence").Val(), "loading") == "0" })
 	if got := r.Get(ctx, "mykey").Val(); got != "myvalue" {
@@ -63,6 +65,7 @@ func TestReplicationSwapdbKeepsDatasetOnFailure(t *testing.T) {
 	}
 
 	must(m.ConfigSet(ctx, "rdb-key-save-delay", "0").Err())
+	must(m.ConfigSet(ctx, "repl-diskless-sync-delay", "0").Err())
 	waitFor(t, func() bool {
 		return infoField(r.Info(ctx, "replication").Val(), "master_link_status") == "up"
 	})
@@ -250,6 +253,7 @@ func TestReplicationDiskLoadKeepsDatasetDuringTransfer(t *testing.T) {
 	if len(tmps) != 1 {
 		t.Errorf("temporary files during the transfer: %v", tmps)
 	}
+	must(m.ConfigSet(ctx, "repl-diskless-sync-delay", "5").Err())
 	must(m.Do(ctx, "CLIENT", "KILL", "TYPE", "replica").Err())
 	waitFor(t, func() bool {
 		return infoField(r.Info(ctx, "replication").Val(), "master_sync_in_progress") == "0"
@@ -261,6 +265,7 @@ func TestReplicationDiskLoadKeepsDatasetDuringTransfer(t *testing.T) {
 		t.Errorf("replication ID changed by a broken transfer: %s -> %s", replid, got)
 	}
 	must(m.ConfigSet(ctx, "rdb-key-save-delay", "0").Err())
+	must(m.ConfigSet(ctx, "repl-diskless-sync-delay", "0").Err())
 	waitFor(t, func() bool {
 		return infoField(r.Info(ctx, "replication").Val(), "master_link_status") == "up"
 	})
@@ -346,4 +351,32 @@ func TestReplicationDisklessWaitsForRunningSnapshot(t *testing.T) {
 	waitFor(t, func() bool { return r.DBSize(ctx).Val() == 20 })
 	m.Set(ctx, "after", "1", 0)
 	waitFor(t, func() bool { return r.Get(ctx, "after").Val() == "1" })
+}
+
+// TestReplicationReplicaLinkCommands: a replica's link carries REPLCONF
+// only: a keyspace command or any reply drops the replica, and PSYNC
+// with a non-numeric offset is an error.
+func TestReplicationReplicaLinkCommands(t *testing.T) {
+	addr := testutil.StartPeregrine(t)
+	c := testutil.Dial(t, addr)
+	if got := string(c.Do("PSYNC", "replicationid", "offset_str")); got != "-ERR value is not an integer or out of range\r\n" {
+		t.Errorf("PSYNC with a bad offset: %q", got)
+	}
+	rs := attachReplStream(t, addr)
+	_ = rs.conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := rs.conn.Write([]byte("*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 256)
+	for {
+		if _, err := rs.r.Read(buf); err != nil {
+			if testutil.IsTimeoutErr(err) {
+				t.Fatal("the master kept a replica that sent GET")
+			}
+			break // the master closed the link (a PING may come first)
+		}
+	}
+	if got := string(c.Do("PING")); got != "+PONG\r\n" {
+		t.Errorf("master after dropping the replica: %q", got)
+	}
 }
