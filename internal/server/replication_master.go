@@ -588,8 +588,7 @@ func (s *Server) startPendingSyncs(now time.Time) {
 // transfer together: each chunk goes to every sink still reading, so the
 // slowest replica sets the pace (as Redis's RDB pipe does).
 type rdbFanout struct {
-	mu    sync.Mutex
-	sinks []*rdbSink
+	sinks []*rdbSink // fixed before the producer starts
 }
 
 // rdbSink is one replica's end of a fanout.
