@@ -380,3 +380,30 @@ func TestReplicationReplicaLinkCommands(t *testing.T) {
 		t.Errorf("master after dropping the replica: %q", got)
 	}
 }
+
+// TestReplicationFlushallRestartsTransfer: FLUSHALL during a full sync
+// abandons the snapshot being produced, as Redis kills its RDB child:
+// the replica syncs again, with the emptied dataset.
+func TestReplicationFlushallRestartsTransfer(t *testing.T) {
+	ctx := context.Background()
+	maddr := testutil.StartPeregrine(t, "--repl-diskless-sync", "yes", "--enable-debug-command", "yes")
+	m := redis.NewClient(&redis.Options{Addr: maddr})
+	defer m.Close()
+	m.Do(ctx, "DEBUG", "POPULATE", "1000")
+	m.ConfigSet(ctx, "rdb-key-save-delay", "100000") // 100 s of transfer
+	r := redis.NewClient(&redis.Options{Addr: testutil.StartPeregrine(t)})
+	defer r.Close()
+	_, port, _ := strings.Cut(maddr, ":")
+	r.Do(ctx, "REPLICAOF", "127.0.0.1", port)
+	waitFor(t, func() bool { return infoField(m.Info(ctx, "persistence").Val(), "rdb_bgsave_in_progress") == "1" })
+	m.ConfigSet(ctx, "rdb-key-save-delay", "0")
+	m.FlushAll(ctx)
+	m.Set(ctx, "after", "1", 0)
+	waitFor(t, func() bool { return r.Get(ctx, "after").Val() == "1" })
+	if n := r.DBSize(ctx).Val(); n != 1 {
+		t.Errorf("replica DBSIZE = %d, want 1", n)
+	}
+	if n := infoField(m.Info(ctx, "stats").Val(), "sync_full"); n != "2" {
+		t.Errorf("sync_full = %s, want 2 (the transfer restarted)", n)
+	}
+}
