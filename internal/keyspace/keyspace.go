@@ -115,3 +115,34 @@ func (ks *Keyspace) FlushAll() int {
 
 // rand returns a uniform number in [0,n).
 func (ks *Keyspace) rand(n uint64) uint64 { return ks.rnd.Uint64N(n) }
+
+// NewDetached returns a set of empty databases, one per database of the
+// keyspace, that belong to it (entries are sized and stamped as its own)
+// but are not part of it: a full resynchronization loads the master's
+// dataset into them while the current one is still served, and SwapIn
+// exchanges them. Adding to them requires the keyspace lock like any
+// database.
+func (ks *Keyspace) NewDetached() []*DB {
+	dbs := make([]*DB, len(ks.dbs))
+	for i := range dbs {
+		dbs[i] = newDB(ks, i)
+	}
+	return dbs
+}
+
+// SwapIn exchanges the contents of every database with the detached set
+// (from NewDetached), which then holds the previous dataset. A running
+// snapshot is unaffected: it walks the tables it captured, and entries
+// added to the detached set were stamped with the current generation.
+func (ks *Keyspace) SwapIn(detached []*DB) {
+	for i, da := range ks.dbs {
+		if i >= len(detached) {
+			break
+		}
+		db := detached[i]
+		da.dict, db.dict = db.dict, da.dict
+		da.expires, db.expires = db.expires, da.expires
+		da.expireCursor, db.expireCursor = 0, 0
+		da.mem, db.mem = db.mem, da.mem
+	}
+}

@@ -452,3 +452,21 @@ func (f *Functions) Run(host Host, fn *Function, keys, args [][]byte, w *resp.Wr
 
 // Kill asks the running function to stop (see Eval.Kill).
 func (f *Functions) Kill() { f.kill.Store(true) }
+
+// Staged is a set of libraries built aside, to replace the current ones
+// all at once (a replica's full resynchronization with
+// repl-diskless-load swapdb keeps serving its old libraries meanwhile).
+type Staged struct{ set *libSet }
+
+// NewStaged returns an empty staged set.
+func (f *Functions) NewStaged() *Staged { return &Staged{set: newLibSet()} }
+
+// LoadStaged creates a library from its code into the staged set.
+func (f *Functions) LoadStaged(host Host, st *Staged, code []byte) error {
+	_, err := f.create(host, code, false, st.set, 0)
+	return err
+}
+
+// SwapStaged makes the staged libraries the current ones; st then holds
+// the previous set.
+func (f *Functions) SwapStaged(st *Staged) { f.cur, st.set = st.set, f.cur }

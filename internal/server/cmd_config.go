@@ -58,7 +58,7 @@ func configSetCommand(x *Ctx) {
 		}
 	}
 	local := x.c.conn == nil || isLoopback(x.c.conn.RemoteAddr())
-	if err := x.s.cfg.SetWithOptions(pairs, config.SetOptions{LocalClient: local, Loading: x.s.persist.loading.Load()}); err != nil {
+	if err := x.s.cfg.SetWithOptions(pairs, config.SetOptions{LocalClient: local, Loading: x.s.persist.loading.Load() || x.s.persist.asyncLoading.Load()}); err != nil {
 		x.Err(err.Error())
 		return
 	}

@@ -330,7 +330,8 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	loading := p.loading.Load()
 	w.section("Persistence")
 	w.num("loading", int64(boolInt(loading)))
-	w.num("async_loading", 0)
+	async := p.asyncLoading.Load()
+	w.num("async_loading", int64(boolInt(async)))
 	w.num("current_cow_peak", 0)
 	w.num("current_cow_size", 0)
 	w.num("current_cow_size_age", 0)
@@ -344,7 +345,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.num("current_save_keys_processed", keysDone)
 	w.num("current_save_keys_total", keysTotal)
 	w.num("rdb_changes_since_last_save", s.ks.Dirty)
-	w.num("rdb_bgsave_in_progress", int64(boolInt(p.bgsave != nil)))
+	w.num("rdb_bgsave_in_progress", int64(boolInt(p.bgsave != nil || s.repl.rdbRuns.Load() > 0)))
 	w.num("rdb_last_save_time", s.LastSave())
 	status := "ok"
 	if !p.lastOK.Load() {
@@ -362,7 +363,7 @@ func (s *Server) infoPersistence(w *infoWriter) {
 	w.num("rdb_last_load_keys_expired", p.loadedExpired)
 	w.num("rdb_last_load_keys_loaded", p.loadedKeys)
 	s.infoAOF(w) // aof_* and module_fork_* fields (aof.go)
-	if loading {
+	if loading || async {
 		start := p.loadStart.Load()
 		total, done := p.loadTotal.Load(), p.loadDone.Load()
 		perc := 0.0

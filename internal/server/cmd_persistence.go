@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"github.com/peregrinedb/peregrine/internal/keyspace"
 	"github.com/peregrinedb/peregrine/internal/rdb"
 	"strings"
@@ -201,6 +202,14 @@ func (x *Ctx) sanitizePayload() bool {
 func (s *Server) flushallPersistence() {
 	if job := s.persist.bgsave; job != nil {
 		job.cancel.Store(true)
+	}
+	for _, r := range s.repl.replicas {
+		// As Redis kills its RDB child, replication's included: the
+		// replicas whose snapshot is being produced sync again.
+		if r.state == replWaitBgsave && !r.pending {
+			s.log.Warn(fmt.Sprintf("Replica %s: full sync snapshot abandoned by FLUSHALL, disconnecting it", r.c.addr))
+			r.c.kill()
+		}
 	}
 	if len(s.cfg.SaveParams()) > 0 {
 		if err := s.saveLocked(); err != nil {

@@ -183,7 +183,11 @@ func (s *Server) serveLoop(c *Client) loopResult {
 			}
 			continue
 		}
+		wasReplica, before := c.replica != nil, c.w.Len()
 		s.execute(c, args)
+		if wasReplica && c.w.Len() > before {
+			s.replicaGeneratedReply(c, args, c.w.Bytes()[before:])
+		}
 		if c.flags&clientCloseASAP != 0 {
 			c.w.Reset() // over its output limit: closed without the replies (obuf.go)
 			return loopDone

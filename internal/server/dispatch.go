@@ -50,12 +50,22 @@ func (s *Server) execute(c *Client, args [][]byte) {
 		s.reject(c, cmd, strings.Replace(errNotAllowedSub, "%s", strings.ToLower(cmd.FullName()), 1))
 		return
 	}
+	if c.flags&clientReplica != 0 && cmd.Has(FlagWrite|FlagReadonly|FlagMayReplicate) {
+		// A replica's link carries REPLCONF only; its replies cannot
+		// reach it (they would corrupt its stream).
+		s.reject(c, cmd, "ERR Replica can't interact with the keyspace")
+		return
+	}
 	if msg := s.replicaRefusal(c, cmd, args); msg != "" {
 		// Replication: read-only replica, stale data (replication_replica.go).
 		s.reject(c, cmd, msg)
 		return
 	}
 	if s.persist.loading.Load() && !cmd.Has(FlagLoading) {
+		s.reject(c, cmd, errLoading)
+		return
+	}
+	if s.persist.asyncLoading.Load() && deniedWhileAsyncLoading(c, cmd) {
 		s.reject(c, cmd, errLoading)
 		return
 	}

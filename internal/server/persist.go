@@ -22,7 +22,12 @@ type persistState struct {
 	lastTry       time.Time // start of the last BGSAVE (retry delay after errors)
 	saves         int64     // rdb_saves
 	// Loading (INFO persistence loading_*): set while a file loads.
-	loading       atomic.Bool
+	loading atomic.Bool
+	// asyncLoading is set while a replica loads its master's dataset
+	// aside and keeps serving the current one (repl-diskless-load swapdb
+	// with the same replication ID): commands run, except those flagged
+	// no_async_loading.
+	asyncLoading  atomic.Bool
 	loadStart     atomic.Int64 // unix seconds
 	loadTotal     atomic.Int64 // bytes of the file
 	loadDone      atomic.Int64 // bytes read so far

@@ -31,6 +31,13 @@ type loadOptions struct {
 	// keepFunctions: DEBUG RELOAD NOFLUSH without MERGE, where a library
 	// of the file that already exists is an error, as in Redis.
 	keepFunctions bool
+	// into, when set, receives the keys instead of the keyspace: detached
+	// databases (keyspace.NewDetached) a replica loads its master's
+	// dataset into while the current one is still served, and staged the
+	// function libraries. The loader then takes the keyspace lock only
+	// to add each key, never while it waits for input.
+	into   []*keyspace.DB
+	staged *script.Staged
 }
 
 // countingReader counts the bytes read for INFO loading_loaded_bytes.
@@ -76,9 +83,26 @@ const maxResizeHint = 1 << 23
 
 // loadRDB reads an RDB stream into the keyspace.
 func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
-	if !o.locked {
+	detached := o.into != nil
+	if !o.locked && !detached {
 		s.ks.Lock()
 		defer s.ks.Unlock()
+	}
+	lockDetached := func() {
+		if detached {
+			s.ks.Lock()
+		}
+	}
+	unlockDetached := func() {
+		if detached {
+			s.ks.Unlock()
+		}
+	}
+	dbAt := func(i int) *keyspace.DB {
+		if detached {
+			return o.into[i]
+		}
+		return s.ks.DB(i)
 	}
 	now := time.Now().UnixMilli()
 	var loaded, expired, skipped int64
@@ -108,10 +132,18 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			// hint cannot make a huge allocation (past the cap the table
 			// grows as usual).
 			if dbi < s.ks.Count() {
-				s.ks.DB(dbi).Expand(int(min(keys, maxResizeHint)), int(min(expires, maxResizeHint)))
+				dbAt(dbi).Expand(int(min(keys, maxResizeHint)), int(min(expires, maxResizeHint)))
 			}
 		},
 		Function: func(code []byte) error {
+			if detached {
+				s.ks.Lock()
+				defer s.ks.Unlock()
+				if err := s.scripting.funcs.LoadStaged(&s.scripting.host, o.staged, code); err != nil {
+					return fmt.Errorf("failed loading a function library: %w", err)
+				}
+				return nil
+			}
 			policy := script.RestoreReplace
 			if o.keepFunctions {
 				policy = script.RestoreAppend
@@ -125,15 +157,19 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			if dbi >= s.ks.Count() {
 				return fmt.Errorf("data file was created with a server configured to handle more than %d databases", s.ks.Count())
 			}
+			lockDetached()
 			if e.Expire != 0 && e.Expire < now {
+				unlockDetached()
 				// A master drops keys that expired while the file waited
 				// (and, restoring its replication offset, streams their
 				// DELs as Redis does).
 				expired++
-				s.feedLoadExpired(&ri, dbi, key)
+				if !detached {
+					s.feedLoadExpired(&ri, dbi, key)
+				}
 				return nil
 			}
-			db := s.ks.DB(dbi)
+			db := dbAt(dbi)
 			e.Access = s.ks.NewAccess(now)
 			s.ks.SetAccessRestored(&e, int64(freq), idle, now)
 			// One probe of the table: AddLoaded refuses a present key. A
@@ -141,13 +177,15 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 			borrowed := e.Type == keyspace.TypeString && len(e.Str) <= rdb.ShortString
 			if !db.AddLoaded(key, e, borrowed) {
 				if !o.merge {
+					unlockDetached()
 					return fmt.Errorf("duplicated key '%s' found in the RDB file (DB %d)", key, dbi)
 				}
 				db.Delete(key)
 				db.AddLoaded(key, e, borrowed)
 			}
 			loaded++
-			if o.locked {
+			unlockDetached()
+			if o.locked || detached {
 				if loadDelay > 0 {
 					time.Sleep(time.Duration(loadDelay) * time.Microsecond)
 				}
@@ -175,7 +213,9 @@ func (s *Server) loadRDB(r io.Reader, o loadOptions) error {
 		},
 	}
 	_, err := rdb.Load(r, h)
+	lockDetached()
 	s.persist.loadedKeys, s.persist.loadedExpired = loaded, expired
+	unlockDetached()
 	if err != nil {
 		if errors.Is(err, rdb.ErrChecksum) {
 			s.log.Warn(err.Error() + ". Aborting now.")

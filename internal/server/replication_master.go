@@ -4,8 +4,10 @@ import (
 	"bytes"
 	crand "crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +62,12 @@ type replica struct {
 	prePsync   bool  // came with SYNC: no ACKs, no timeout
 	ackOff     int64 // last REPLCONF ACK offset
 	ackTime    int64 // unix ms of the last ACK
+	// pending: a diskless transfer delayed by repl-diskless-sync-delay
+	// since waitSince; start receives its start. Such a replica gets
+	// no stream yet.
+	pending   bool
+	waitSince time.Time
+	start     chan fullStart
 	// waitFirstAck holds the stream back until the replica acknowledges
 	// an EOF-marked (diskless) RDB, as Redis does: the replica must not
 	// read stream bytes together with the RDB's end mark.
@@ -74,8 +82,12 @@ type replica struct {
 	streaming bool  // buf may be written to the socket
 	closed    bool
 	softSince time.Time
-	signal    chan struct{}
-	done      chan struct{}
+	newlines  int // keep-alive newlines a delayed transfer's writer owes
+	// bulkWriteSince is when the diskless transfer's current write to
+	// the socket began (unix ms), 0 between writes.
+	bulkWriteSince atomic.Int64
+	signal         chan struct{}
+	done           chan struct{}
 }
 
 // replConfig is the client's REPLCONF announcements before it turns replica.
@@ -109,6 +121,9 @@ type replState struct {
 	good atomic.Int64
 
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
+	// rdbRuns counts the snapshots of full resynchronizations in
+	// progress (INFO rdb_bgsave_in_progress, as Redis's fork child).
+	rdbRuns atomic.Int64
 }
 
 // waitReq is what a client parked in WAIT waits for.
@@ -147,6 +162,9 @@ func (s *Server) replFeedCommand(args ...string) {
 // replicaPush queues stream bytes for one replica, enforcing the replica
 // class of client-output-buffer-limit.
 func (s *Server) replicaPush(r *replica, b []byte) {
+	if r.pending {
+		return // its stream starts with its snapshot
+	}
 	lim := s.live.obuf.Load()[1]
 	r.mu.Lock()
 	if r.closed {
@@ -166,6 +184,31 @@ func (s *Server) replicaPush(r *replica, b []byte) {
 	case r.signal <- struct{}{}:
 	default:
 	}
+}
+
+// bulkWriter records when a write of a diskless transfer started, so the
+// cron can drop a replica that stopped reading (repl-timeout).
+type bulkWriter struct {
+	w io.Writer
+	r *replica
+}
+
+func (b *bulkWriter) Write(p []byte) (int, error) {
+	b.r.bulkWriteSince.Store(time.Now().UnixMilli())
+	n, err := b.w.Write(p)
+	b.r.bulkWriteSince.Store(0)
+	return n, err
+}
+
+// gone reports whether the replica was killed or disconnected: a
+// snapshot only it waits for stops.
+func (r *replica) gone() bool {
+	if r.c.killed.Load() {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
 }
 
 // startStreaming lets the writer send the buffered stream.
@@ -325,6 +368,13 @@ func syncCommand(x *Ctx) {
 		return
 	}
 	psync := strings.EqualFold(string(x.args[0]), "psync")
+	if psync {
+		if _, ok := parseInt(x.args[2]); !ok {
+			s.log.Warn(fmt.Sprintf("Replica %s asks for synchronization but with a wrong offset", c.addr))
+			x.Err(errNotInt)
+			return
+		}
+	}
 	if psync && len(x.args) > 3 && eqFold(x.args[3], "failover") && !s.failoverPromote(x) {
 		return
 	}
@@ -360,37 +410,68 @@ func syncCommand(x *Ctx) {
 	}
 	s.repl.syncFull.Add(1)
 	// Full resynchronization.
-	s.ensureBacklog()
-	s.repl.selDB = -1 // the stream after the RDB starts with a SELECT
-	offset := s.repl.offset
-	id, _ := s.replIDs()
-	if psync {
-		prefix = fmt.Appendf(prefix, "+FULLRESYNC %s %d\r\n", id, offset)
-	}
 	r.state = replWaitBgsave
 	eof := r.capaEOF && s.cfg.Bool("repl-diskless-sync")
-	var run *snapshotRun
-	var locked []byte
-	if !s.ks.Snapshotting() {
-		var err error
-		run, err = s.beginSnapshotLocked(false)
-		if err != nil {
-			run = nil
-		}
-	}
-	if run == nil {
-		// Another snapshot is running: write this one now, under the lock.
-		var buf bytes.Buffer
-		if err := s.writeSnapshotLocked(&buf, false); err != nil {
-			s.log.Warn("Replication snapshot failed: " + err.Error())
-			c.kill()
-			return
-		}
-		locked = buf.Bytes()
-	}
-	s.addReplica(r)
 	s.log.Info(fmt.Sprintf("Replica %s asks for synchronization", r.c.addr))
+	if delay := s.cfg.Int("repl-diskless-sync-delay"); eof && delay > 0 || s.ks.Snapshotting() {
+		// As Redis: a diskless transfer waits repl-diskless-sync-delay
+		// seconds (or for repl-diskless-sync-max-replicas replicas) so
+		// that replicas arriving together start together; meanwhile the
+		// replica gets newlines and no +FULLRESYNC yet.
+		r.pending = true
+		r.waitSince = time.Now()
+		r.start = make(chan fullStart, 1)
+		s.addReplica(r)
+		if s.ks.Snapshotting() {
+			// As Redis when it cannot attach the replica to the child
+			// running: the next snapshot is its.
+			s.log.Info("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC")
+		} else {
+			s.log.Info("Delay next BGSAVE for diskless SYNC")
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.runReplicaWriter(r, prefix, func(w io.Writer, werr error) error {
+				if werr != nil {
+					return werr
+				}
+				fs, err := s.awaitDelayedStart(r, w)
+				if err != nil {
+					return err
+				}
+				if psync {
+					if _, err := fmt.Fprintf(w, "+FULLRESYNC %s %d\r\n", fs.id, fs.offset); err != nil {
+						if fs.sink != nil {
+							fs.sink.drop()
+						} else {
+							s.abandonRun(fs.run)
+						}
+						return err
+					}
+				}
+				return s.sendFullSync(r, w, eof, fs.run, fs.locked, fs.sink)
+			})
+		}()
+		s.startPendingSyncs(time.Now())
+		return
+	}
+	fs, err := s.beginFullSync()
+	if err != nil {
+		s.log.Warn("Replication snapshot failed: " + err.Error())
+		c.kill()
+		return
+	}
+	if psync {
+		prefix = fmt.Appendf(prefix, "+FULLRESYNC %s %d\r\n", fs.id, fs.offset)
+	}
+	run, locked := fs.run, fs.locked
+	s.addReplica(r)
 	s.log.Info(fmt.Sprintf("Starting BGSAVE for SYNC with target: %s", map[bool]string{true: "replicas sockets", false: "disk"}[eof]))
+	if eof {
+		// Redis names its fork child; the transfer runs in this process.
+		s.log.Info(fmt.Sprintf("Background RDB transfer started by pid %d", os.Getpid()))
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -399,9 +480,232 @@ func syncCommand(x *Ctx) {
 				s.abandonRun(run)
 				return werr
 			}
-			return s.sendFullSync(r, w, eof, run, locked)
+			return s.sendFullSync(r, w, eof, run, locked, nil)
 		})
 	}()
+}
+
+// fullStart is the point a full resynchronization starts from: the
+// replication ID and offset of +FULLRESYNC and the snapshot taken at
+// that offset (a running snapshot, or one already written under the
+// lock when another snapshot was in progress).
+type fullStart struct {
+	id     string
+	offset int64
+	run    *snapshotRun
+	locked []byte
+	sink   *rdbSink // the replica's share of a snapshot sent to several
+	err    error
+}
+
+// beginFullSync starts the snapshot of a full resynchronization
+// (keyspace lock held).
+func (s *Server) beginFullSync() (fullStart, error) {
+	s.ensureBacklog()
+	s.repl.selDB = -1 // the stream after the RDB starts with a SELECT
+	fs := fullStart{offset: s.repl.offset}
+	fs.id, _ = s.replIDs()
+	if !s.ks.Snapshotting() {
+		if run, err := s.beginSnapshotLocked(false); err == nil {
+			fs.run = run
+			s.repl.rdbRuns.Add(1)
+			return fs, nil
+		}
+	}
+	// Another snapshot is running: write this one now, under the lock.
+	var buf bytes.Buffer
+	if err := s.writeSnapshotLocked(&buf, false); err != nil {
+		return fs, err
+	}
+	fs.locked = buf.Bytes()
+	return fs, nil
+}
+
+// startPendingSyncs starts the delayed diskless transfers when the
+// oldest has waited repl-diskless-sync-delay seconds or
+// repl-diskless-sync-max-replicas replicas wait (keyspace lock held;
+// called on each SYNC and by the cron).
+func (s *Server) startPendingSyncs(now time.Time) {
+	waiting := 0
+	var oldest time.Time
+	for _, r := range s.repl.replicas {
+		if r.pending {
+			waiting++
+			if oldest.IsZero() || r.waitSince.Before(oldest) {
+				oldest = r.waitSince
+			}
+		}
+	}
+	if waiting == 0 {
+		return
+	}
+	delay := time.Duration(s.cfg.Int("repl-diskless-sync-delay")) * time.Second
+	maxReplicas := s.cfg.Int("repl-diskless-sync-max-replicas")
+	if !(maxReplicas > 0 && int64(waiting) >= maxReplicas) && now.Sub(oldest) < delay && s.cfg.Bool("repl-diskless-sync") {
+		return
+	}
+	if s.ks.Snapshotting() {
+		return // as Redis waits for its child: one snapshot at a time
+	}
+	var targets []*replica
+	for _, r := range s.repl.replicas {
+		if r.pending {
+			r.pending = false
+			targets = append(targets, r)
+		}
+	}
+	s.log.Info("Starting BGSAVE for SYNC with target: replicas sockets")
+	fs, err := s.beginFullSync()
+	if err == nil {
+		s.log.Info(fmt.Sprintf("Background RDB transfer started by pid %d", os.Getpid()))
+	}
+	fs.err = err
+	if err != nil || len(targets) == 1 {
+		for _, r := range targets {
+			r.start <- fs
+		}
+		return
+	}
+	// One snapshot for all of them, copied to each as it is produced.
+	fan := &rdbFanout{}
+	for _, r := range targets {
+		sink := fan.add()
+		own := fs
+		own.sink = sink
+		r.start <- own
+	}
+	run := fs.run
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := s.finishReplSnapshot(run, fan, fan.allGone)
+		alive := fan.finish(err)
+		if alive == 0 {
+			s.log.Warn("Diskless rdb transfer, last replica dropped, killing fork child.")
+		} else {
+			s.log.Info(fmt.Sprintf("Diskless rdb transfer, done reading from pipe, %d replicas still up.", alive))
+		}
+	}()
+}
+
+// rdbFanout copies one snapshot to the replicas that start their
+// transfer together: each chunk goes to every sink still reading, so the
+// slowest replica sets the pace (as Redis's RDB pipe does).
+type rdbFanout struct {
+	sinks []*rdbSink // fixed before the producer starts
+}
+
+// rdbSink is one replica's end of a fanout.
+type rdbSink struct {
+	ch   chan []byte
+	gone chan struct{} // closed when the replica stops reading
+	once sync.Once
+	err  error // the producer's result, once ch is closed
+}
+
+func (f *rdbFanout) add() *rdbSink {
+	k := &rdbSink{ch: make(chan []byte, 4), gone: make(chan struct{})}
+	f.sinks = append(f.sinks, k)
+	return k
+}
+
+// Write hands a chunk to every replica still reading; it fails when
+// none is left, which ends the snapshot.
+func (f *rdbFanout) Write(p []byte) (int, error) {
+	chunk := append([]byte(nil), p...)
+	alive := 0
+	for _, k := range f.sinks {
+		select {
+		case <-k.gone:
+			continue
+		default:
+		}
+		select {
+		case k.ch <- chunk:
+			alive++
+		case <-k.gone:
+		}
+	}
+	if alive == 0 {
+		return 0, errors.New("every replica of the transfer is gone")
+	}
+	return len(p), nil
+}
+
+// allGone reports whether no replica reads the transfer any more.
+func (f *rdbFanout) allGone() bool {
+	for _, k := range f.sinks {
+		select {
+		case <-k.gone:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// finish ends the transfer with the producer's result and returns how
+// many replicas were still reading.
+func (f *rdbFanout) finish(err error) int {
+	alive := 0
+	for _, k := range f.sinks {
+		k.err = err
+		close(k.ch)
+		select {
+		case <-k.gone:
+		default:
+			alive++
+		}
+	}
+	return alive
+}
+
+// copyTo writes the snapshot's chunks to w as they come.
+func (k *rdbSink) copyTo(w io.Writer) error {
+	for chunk := range k.ch {
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	return k.err
+}
+
+// drop tells the producer this replica reads no more.
+func (k *rdbSink) drop() { k.once.Do(func() { close(k.gone) }) }
+
+// awaitDelayedStart waits, on a replica's writer, for its delayed
+// transfer to start, sending the newlines the cron asks for meanwhile.
+func (s *Server) awaitDelayedStart(r *replica, w io.Writer) (fullStart, error) {
+	for {
+		select {
+		case fs := <-r.start:
+			return fs, fs.err
+		case <-r.signal:
+		}
+		r.mu.Lock()
+		closed, n := r.closed, r.newlines
+		r.newlines = 0
+		r.mu.Unlock()
+		if closed {
+			// The replica went away before its transfer started; a
+			// start already sent ends its snapshot.
+			select {
+			case fs := <-r.start:
+				if fs.sink != nil {
+					fs.sink.drop()
+				} else {
+					s.abandonRun(fs.run)
+				}
+			default:
+			}
+			return fullStart{}, errors.New("replica disconnected while waiting for the transfer")
+		}
+		if n > 0 {
+			if _, err := w.Write(bytes.Repeat([]byte("\n"), n)); err != nil {
+				return fullStart{}, err
+			}
+		}
+	}
 }
 
 // tryPartialResync answers PSYNC with +CONTINUE when the requested offset
@@ -455,19 +759,28 @@ func (s *Server) addReplica(r *replica) {
 
 // sendFullSync writes the RDB in the form the replica asked for, then
 // puts the replica online.
-func (s *Server) sendFullSync(r *replica, w io.Writer, eof bool, run *snapshotRun, locked []byte) error {
+func (s *Server) sendFullSync(r *replica, w io.Writer, eof bool, run *snapshotRun, locked []byte, sink *rdbSink) error {
+	if sink != nil {
+		// The snapshot is shared: its producer owns it.
+		defer sink.drop()
+		run = nil
+	}
 	produce := func(dst io.Writer) error {
+		if sink != nil {
+			return sink.copyTo(dst)
+		}
 		if run == nil {
 			_, err := dst.Write(locked)
 			return err
 		}
-		return s.finishSnapshot(run, dst, nil, r.c.killed.Load)
+		return s.finishReplSnapshot(run, dst, r.gone)
 	}
 	if eof {
 		var mark [20]byte
 		_, _ = crand.Read(mark[:])
 		m := hex.EncodeToString(mark[:])
-		s.setReplicaState(r, replSendBulk)
+		// As Redis, a diskless transfer shows wait_bgsave until it ends.
+		w = &bulkWriter{w: w, r: r}
 		if _, err := io.WriteString(w, "$EOF:"+m+"\r\n"); err != nil {
 			s.abandonRun(run)
 			return err
@@ -517,6 +830,13 @@ func (s *Server) abandonRun(run *snapshotRun) {
 	s.ks.Lock()
 	run.snap.End()
 	s.ks.Unlock()
+	s.repl.rdbRuns.Add(-1)
+}
+
+// finishReplSnapshot writes a full resynchronization's snapshot.
+func (s *Server) finishReplSnapshot(run *snapshotRun, dst io.Writer, canceled func() bool) error {
+	defer s.repl.rdbRuns.Add(-1)
+	return s.finishSnapshot(run, dst, nil, canceled)
 }
 
 func (s *Server) setReplicaState(r *replica, st replicaState) {
@@ -582,6 +902,27 @@ func (s *Server) runReplicaWriter(r *replica, prefix []byte, sync func(w io.Writ
 	}
 }
 
+// replicaGeneratedReply handles a command of a replica's connection that
+// produced a reply, which its link cannot carry: as Redis, the master
+// logs it and drops the replica.
+func (s *Server) replicaGeneratedReply(c *Client, args [][]byte, reply []byte) {
+	name := strings.ToLower(string(args[0]))
+	if cmd := s.cmds.lookup(args[0]); cmd != nil && cmd.Sub != nil && len(args) >= 2 {
+		if sub := cmd.Sub[strings.ToLower(string(args[1]))]; sub != nil {
+			name = sub.FullName()
+		}
+	}
+	line := reply
+	if i := bytes.IndexByte(line, '\r'); i >= 0 {
+		line = line[:i]
+	}
+	if len(line) > 0 && line[0] == '-' {
+		s.log.Warn(fmt.Sprintf("== CRITICAL == This master is sending an error to its replica: '%s' after processing the command '%s'", line[1:], name))
+	}
+	s.log.Warn(fmt.Sprintf("Replica generated a reply to command '%s', disconnecting it: %q", name, line))
+	c.kill()
+}
+
 // countingWriter counts a replica's output in the network statistics.
 type countingWriter struct {
 	w io.Writer
@@ -628,10 +969,23 @@ func (s *Server) replicaGone(c *Client) {
 // timeouts, the backlog's time to live (keyspace lock held).
 func (s *Server) replicationMasterCron(now time.Time) {
 	st := &s.repl
+	s.startPendingSyncs(now)
 	if now.Sub(st.lastCron) < time.Second {
 		return
 	}
 	st.lastCron = now
+	for _, r := range st.replicas {
+		if r.pending {
+			// Keep the link of a replica waiting for its transfer alive.
+			r.mu.Lock()
+			r.newlines++
+			r.mu.Unlock()
+			select {
+			case r.signal <- struct{}{}:
+			default:
+			}
+		}
+	}
 	loops := st.cronLoops
 	st.cronLoops++
 	if period := s.cfg.Int("repl-ping-replica-period"); period > 0 && loops%period == 0 && len(st.replicas) > 0 && s.isMaster() &&
@@ -644,6 +998,11 @@ func (s *Server) replicationMasterCron(now time.Time) {
 	for _, r := range st.replicas {
 		if r.state == replOnline && !r.prePsync && now.UnixMilli()-r.ackTime > timeout {
 			s.log.Warn(fmt.Sprintf("Disconnecting timedout replica (streaming sync): %s", r.c.addr))
+			r.c.kill()
+		}
+		if since := r.bulkWriteSince.Load(); since != 0 && now.UnixMilli()-since > timeout {
+			// The replica stopped reading its diskless transfer.
+			s.log.Warn(fmt.Sprintf("Disconnecting timedout replica (full sync): %s", r.c.addr))
 			r.c.kill()
 		}
 	}

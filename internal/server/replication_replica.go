@@ -8,6 +8,9 @@ import (
 	"github.com/peregrinedb/peregrine/internal/script"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,6 +137,7 @@ func (s *Server) setMasterLocked(host string, port int) {
 		s.ensureBacklog()
 	}
 	s.unblockWaitersForRoleChange()
+	s.unblockKeyWaitersForRoleChange()
 	s.roleOOMScore()
 	l := &masterLink{host: host, port: port, stop: make(chan struct{})}
 	l.setState(linkConnect)
@@ -193,6 +197,29 @@ func (s *Server) unblockWaitersForRoleChange() {
 	s.repl.waiters = nil
 }
 
+// unblockKeyWaitersForRoleChange fails the clients blocked on keys when
+// the server turns replica: the data they wait for will come from the
+// master's stream, which a blocked pop must not consume.
+func (s *Server) unblockKeyWaitersForRoleChange() {
+	var blocked []*Client
+	for _, q := range s.blk.waiting {
+		for _, c := range q {
+			if !slices.Contains(blocked, c) {
+				blocked = append(blocked, c)
+			}
+		}
+	}
+	const msg = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+	for _, c := range blocked {
+		if st := c.blocked; st != nil {
+			s.countError(msg)
+			st.cmd.stats.failed++
+			c.w.Error(msg)
+			s.unblock(c)
+		}
+	}
+}
+
 // runMasterLink keeps the link to the master up until stopped.
 func (s *Server) runMasterLink(l *masterLink) {
 	defer s.wg.Done()
@@ -205,6 +232,10 @@ func (s *Server) runMasterLink(l *masterLink) {
 		default:
 		}
 		err := s.linkOnce(l)
+		if st := l.getState(); err != nil && isTimeout(err) && (st == linkConnecting || st == linkHandshake) {
+			s.log.Warn("Timeout connecting to the MASTER...")
+			err = errLinkLogged
+		}
 		l.setState(linkConnect)
 		l.downSince.Store(time.Now().Unix())
 		select {
@@ -215,12 +246,18 @@ func (s *Server) runMasterLink(l *masterLink) {
 		if err != nil && !errors.Is(err, errLinkLogged) {
 			s.log.Warn("Master link error: " + err.Error())
 		}
+		pause := time.Second
+		if errors.Is(err, errSyncFailed) {
+			// A short pause only bounds the loop if every transfer fails.
+			s.log.Info(fmt.Sprintf("Reconnecting to MASTER %s:%d after failure", l.host, l.port))
+			pause = 10 * time.Millisecond
+		}
 		select {
 		case <-l.stop:
 			return
 		case <-s.cronStop:
 			return
-		case <-time.After(time.Second):
+		case <-time.After(pause):
 		}
 	}
 }
@@ -334,6 +371,8 @@ func (s *Server) linkOnce(l *masterLink) error {
 		if reply != "" {
 			break
 		}
+		// A master delaying the transfer sends newlines: the link is alive.
+		_ = conn.SetDeadline(time.Now().Add(timeout))
 	}
 	if failover {
 		// Redis accepts a full resync too, though a caught-up old master
@@ -378,7 +417,10 @@ func (s *Server) linkOnce(l *masterLink) error {
 	return s.streamFromMaster(l, conn, br, timeout)
 }
 
-// fullSyncFromMaster reads and loads the RDB of a full resync.
+// fullSyncFromMaster reads and loads the RDB of a full resync, as
+// repl-diskless-load says: swapdb loads it beside the current dataset,
+// which is served until the new one is complete (and kept if the
+// transfer fails); disabled and on-empty-db (with data) flush first.
 func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader, id string, off int64, timeout time.Duration) error {
 	l.setState(linkSync)
 	var header string
@@ -395,6 +437,16 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		return fmt.Errorf("bad protocol from MASTER, the first byte is not '$': %s", header)
 	}
 	_ = conn.SetDeadline(time.Time{})
+	s.ks.Lock()
+	mode := s.cfg.String("repl-diskless-load")
+	swap := mode == "swapdb"
+	diskless := swap || mode == "on-empty-db" && s.keyCountLocked() == 0
+	curID, _ := s.replIDs()
+	s.ks.Unlock()
+	dest := "to disk"
+	if diskless {
+		dest = "to parser"
+	}
 	var src io.Reader
 	var mark []byte
 	var lr *io.LimitedReader
@@ -402,7 +454,7 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		mark = []byte(m)
 		src = br
 		l.syncTotal.Store(-1)
-		s.log.Info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+		s.log.Info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF " + dest)
 	} else {
 		n, err := strconv.ParseInt(header[1:], 10, 64)
 		if err != nil {
@@ -411,38 +463,239 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 		lr = &io.LimitedReader{R: br, N: n}
 		src = lr
 		l.syncTotal.Store(n)
-		s.log.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", n))
+		s.log.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master %s", n, dest))
 	}
 	counted := &linkReader{r: src, l: l, conn: conn, timeout: timeout}
+	payload := &countingReader{r: counted, s: s}
 	s.persist.loadStart.Store(time.Now().Unix())
 	s.persist.loadTotal.Store(max(l.syncTotal.Load(), 0))
 	s.persist.loadDone.Store(0)
+	if swap {
+		return s.swapdbLoad(payload, mark, lr, id, off, curID == id)
+	}
+	if !diskless {
+		return s.diskLoad(l, counted, mark, lr, id, off)
+	}
 	s.persist.loading.Store(true)
 	s.ks.Lock()
+	s.attachToNewMasterLocked()
 	s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
 	s.emptyData()
-	// Sub-replicas hold the old dataset: they must resync.
-	for _, r := range s.repl.replicas {
-		r.c.kill()
-	}
 	s.ks.Unlock()
 	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
-	err := s.loadRDB(counted, loadOptions{exact: true})
-	s.persist.loading.Store(false)
-	if err != nil {
-		return fmt.Errorf("failed trying to load the MASTER synchronization DB from socket: %w", err)
+	err := s.loadRDB(payload, loadOptions{exact: true})
+	if err == nil {
+		err = endOfPayload(payload, mark, lr)
 	}
-	if mark != nil {
-		got := make([]byte, len(mark))
-		if _, err := io.ReadFull(counted, got); err != nil || !bytes.Equal(got, mark) {
-			return errors.New("the RDB from the master does not end with its EOF mark")
+	if err != nil {
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from socket: " + err.Error())
+		// The half-loaded data goes: it is no dataset of the master's.
+		s.ks.Lock()
+		s.emptyData()
+		s.ks.Unlock()
+		s.persist.loading.Store(false)
+		return errSyncFailed
+	}
+	s.ks.Lock()
+	s.adoptMasterHistoryLocked(id, off)
+	s.ks.Unlock()
+	s.persist.loading.Store(false)
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	return nil
+}
+
+// diskLoad is the disk-based load (repl-diskless-load disabled, or
+// on-empty-db with data): the payload goes to a temporary file while the
+// current dataset is served unchanged, so a transfer that breaks leaves
+// the replica as it was (data, replication ID and offset: it may still
+// continue its history with PSYNC). Once complete, the file becomes the
+// RDB file and is loaded after a flush.
+func (s *Server) diskLoad(l *masterLink, src io.Reader, mark []byte, lr *io.LimitedReader, id string, off int64) error {
+	tmp := filepath.Join(s.cfg.String("dir"), fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		s.log.Warn("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + strerror(err))
+		return errLinkLogged
+	}
+	keep := false
+	defer func() {
+		f.Close()
+		if !keep {
+			os.Remove(tmp)
 		}
-	} else if lr.N > 0 {
-		if _, err := io.Copy(io.Discard, counted); err != nil {
+	}()
+	if err := copyPayload(f, src, mark, lr); err != nil {
+		s.log.Warn("I/O error trying to sync with MASTER: " + err.Error())
+		return errSyncFailed
+	}
+	if err := f.Sync(); err != nil {
+		s.log.Warn("Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: " + strerror(err))
+		return errLinkLogged
+	}
+	s.ks.Lock()
+	if s.repl.link != l {
+		s.ks.Unlock()
+		return nil // REPLICAOF changed while the file arrived
+	}
+	if job := s.persist.bgsave; job != nil {
+		// Its file would replace the one just received.
+		s.log.Info("Replica is about to load the RDB file received from the master, but there is a pending RDB child running. Killing it and removing its temp file to avoid any race")
+		job.cancel.Store(true)
+	}
+	s.persist.loading.Store(true)
+	s.attachToNewMasterLocked()
+	s.log.Info("MASTER <-> REPLICA sync: Flushing old data")
+	s.emptyData()
+	s.ks.Unlock()
+	defer s.persist.loading.Store(false)
+	path := s.rdbPath()
+	if err := os.Rename(tmp, path); err != nil {
+		s.log.Warn(fmt.Sprintf("Failed trying to rename the temp DB into %s in MASTER <-> REPLICA synchronization: %s", filepath.Base(path), strerror(err)))
+		return errLinkLogged
+	}
+	keep = true
+	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+	err = s.loadRDBFile(path, loadOptions{})
+	if s.cfg.Bool("rdb-del-sync-files") && len(s.cfg.SaveParams()) == 0 && !s.cfg.Bool("appendonly") {
+		s.log.Info("Removing the RDB file obtained from the master. This replica has persistence disabled")
+		os.Remove(path)
+	}
+	if err != nil {
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from disk: " + err.Error())
+		s.ks.Lock()
+		s.emptyData()
+		s.ks.Unlock()
+		return errSyncFailed
+	}
+	s.ks.Lock()
+	s.adoptMasterHistoryLocked(id, off)
+	s.ks.Unlock()
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	return nil
+}
+
+// copyPayload copies the RDB of a full resync to w: the announced length,
+// or up to the EOF mark, which the master sends last (it streams nothing
+// more until the replica acknowledges the transfer).
+func copyPayload(w io.Writer, src io.Reader, mark []byte, lr *io.LimitedReader) error {
+	if mark == nil {
+		want := lr.N
+		n, err := io.Copy(w, src)
+		if err != nil {
+			return err
+		}
+		if n != want {
+			return io.ErrUnexpectedEOF
+		}
+		return nil
+	}
+	buf := make([]byte, 64<<10)
+	var held []byte // the last len(mark) bytes, which may be the mark
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			held = append(held, buf[:n]...)
+			if bytes.HasSuffix(held, mark) {
+				_, werr := w.Write(held[:len(held)-len(mark)])
+				return werr
+			}
+			if len(held) > len(mark) {
+				cut := len(held) - len(mark)
+				if _, werr := w.Write(held[:cut]); werr != nil {
+					return werr
+				}
+				held = append(held[:0], held[cut:]...)
+			}
+		}
+		if err != nil {
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
 			return err
 		}
 	}
+}
+
+// swapdbLoad loads the master's RDB into detached databases and swaps
+// them in when complete (repl-diskless-load swapdb). With the master's
+// replication ID already ours (a full resync of the same history), the
+// old dataset keeps serving every command meanwhile (async_loading);
+// otherwise commands get -LOADING as with any load, but a failed transfer
+// still leaves the old dataset, and our history, in place.
+func (s *Server) swapdbLoad(payload io.Reader, mark []byte, lr *io.LimitedReader, id string, off int64, async bool) error {
+	flag := &s.persist.loading
+	if async {
+		flag = &s.persist.asyncLoading
+	}
+	into := s.ks.NewDetached()
+	staged := s.scripting.funcs.NewStaged()
+	flag.Store(true)
+	s.log.Info("MASTER <-> REPLICA sync: Loading DB in memory")
+	err := s.loadRDB(payload, loadOptions{exact: true, into: into, staged: staged})
+	if err == nil {
+		err = endOfPayload(payload, mark, lr)
+	}
+	if err != nil {
+		flag.Store(false)
+		s.log.Warn("Failed trying to load the MASTER synchronization DB from socket: " + err.Error())
+		s.log.Info("MASTER <-> REPLICA sync: Discarding temporary DB in background")
+		return errSyncFailed
+	}
 	s.ks.Lock()
+	s.attachToNewMasterLocked()
+	s.log.Info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB")
+	now := time.Now().UnixMilli()
+	for i := 0; i < s.ks.Count(); i++ {
+		s.touchAllWatched(i, s.ks.DB(i), into[i], now)
+	}
+	s.trackingFlush()
+	s.ks.SwapIn(into)
+	s.scripting.funcs.SwapStaged(staged)
+	for i := 0; i < s.ks.Count(); i++ {
+		// Clients blocked on keys the new dataset has may go on.
+		s.signalAllBlocked(i)
+	}
+	s.ks.Dirty++
+	s.adoptMasterHistoryLocked(id, off)
+	flag.Store(false)
+	s.ks.Unlock()
+	s.log.Info("MASTER <-> REPLICA sync: Discarding old DB in background")
+	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	return nil
+}
+
+// endOfPayload checks the EOF mark that ends a diskless transfer, or
+// skips what the loader left of a sized one.
+func endOfPayload(r io.Reader, mark []byte, lr *io.LimitedReader) error {
+	if mark != nil {
+		got := make([]byte, len(mark))
+		if _, err := io.ReadFull(r, got); err != nil || !bytes.Equal(got, mark) {
+			return errors.New("replication stream EOF marker is broken")
+		}
+		return nil
+	}
+	if lr.N > 0 {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachToNewMasterLocked is what a replica does before it replaces its
+// dataset with another history's: sub-replicas hold the old dataset and
+// must resync, and the backlog goes, so nothing PSYNCs into it (nor does
+// this server, if the load fails). Keyspace lock held.
+func (s *Server) attachToNewMasterLocked() {
+	for _, r := range s.repl.replicas {
+		r.c.kill()
+	}
+	s.repl.backlog = nil
+}
+
+// adoptMasterHistoryLocked takes the master's replication ID and offset
+// after a full resync (keyspace lock held).
+func (s *Server) adoptMasterHistoryLocked(id string, off int64) {
 	s.info.mu.Lock()
 	s.info.replID = id
 	s.info.replID2 = "0000000000000000000000000000000000000000"
@@ -451,9 +704,31 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 	s.repl.offset = off
 	s.repl.streamDB = 0
 	s.repl.backlog = newReplBacklog(s.cfg.Int("repl-backlog-size"))
-	s.ks.Unlock()
-	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
-	return nil
+}
+
+// keyCountLocked is the number of keys of every database (keyspace lock
+// held).
+func (s *Server) keyCountLocked() int {
+	n := 0
+	for i := 0; i < s.ks.Count(); i++ {
+		n += s.ks.DB(i).Len()
+	}
+	return n
+}
+
+// deniedWhileAsyncLoading reports whether cmd is refused with -LOADING
+// while the replica loads its master's dataset aside: commands flagged
+// no_async_loading, and an EXEC that queued one.
+func deniedWhileAsyncLoading(c *Client, cmd *Command) bool {
+	if cmd.Parent == nil && cmd.Name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if q.cmd.Has(FlagNoAsyncLoading) {
+				return true
+			}
+		}
+		return false
+	}
+	return cmd.Has(FlagNoAsyncLoading)
 }
 
 // linkReader counts transfer progress and refreshes the read deadline.
@@ -623,6 +898,10 @@ func (s *Server) replicaAnswerGetack(x *Ctx) bool {
 // errLinkLogged ends a link attempt whose cause the handshake already
 // logged in Redis's words.
 var errLinkLogged = errors.New("replication link: failure already logged")
+
+// errSyncFailed ends a link attempt whose full sync transfer broke: as
+// Redis, the replica reconnects at once rather than at the next second.
+var errSyncFailed = fmt.Errorf("%w (full sync transfer)", errLinkLogged)
 
 // replicaSyncRefusal is the error a SYNC gets on a replica not connected
 // to its master, or "".

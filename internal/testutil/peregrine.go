@@ -9,12 +9,14 @@ import (
 // peregrineBaseArgs are always passed to an in-process Peregrine server
 // before any caller-supplied directives, so that tests listen on a free
 // loopback port and do not snapshot unless asked (the data directory is a
-// per-test temporary directory; a later --dir overrides it).
+// per-test temporary directory; a later --dir overrides it). Diskless
+// full syncs start at once, as in Redis's own test configuration.
 var peregrineBaseArgs = []string{
 	"--port", "0",
 	"--bind", "127.0.0.1",
 	"--save", "",
 	"--appendonly", "no",
+	"--repl-diskless-sync-delay", "0",
 }
 
 // StartPeregrine runs an in-process server on 127.0.0.1:0 with the given

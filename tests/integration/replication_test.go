@@ -636,6 +636,7 @@ func TestReplicationPausedReplicaReadsAhead(t *testing.T) {
 			infoField(r.Info(ctx, "replication").Val(), "slave_read_repl_offset"),
 			infoField(r.Info(ctx, "replication").Val(), "slave_repl_offset")
 	}
+	waitFor(t, func() bool { return infoField(r.Info(ctx, "replication").Val(), "master_link_status") == "up" })
 	m.Set(ctx, "foo", "bar", 0)
 	waitFor(t, func() bool { mo, _, ap := offsets(); return mo == ap })
 	_, _, before := offsets()
