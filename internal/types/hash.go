@@ -358,3 +358,13 @@ func (h *Hash) HTStats() (buckets, elements int, rehashing, ok bool) {
 	}
 	return h.dict.Buckets(), h.dict.Len(), h.dict.Rehashing(), true
 }
+
+// PrefetchFields starts loading the table memory of up to
+// PrefetchMax fields in the large encoding (see Dict.Prefetch); the result
+// is meaningless.
+func (x *Hash) PrefetchFields(elems [][]byte) uintptr {
+	if x.dict == nil {
+		return 0
+	}
+	return x.dict.Prefetch(elems)
+}

@@ -224,3 +224,13 @@ func (s *Set) HTStats() (buckets, elements int, rehashing, ok bool) {
 	}
 	return s.dict.Buckets(), s.dict.Len(), s.dict.Rehashing(), true
 }
+
+// PrefetchMembers starts loading the table memory of up to
+// PrefetchMax members in the large encoding (see Dict.Prefetch); the result
+// is meaningless.
+func (x *Set) PrefetchMembers(elems [][]byte) uintptr {
+	if x.dict == nil {
+		return 0
+	}
+	return x.dict.Prefetch(elems)
+}

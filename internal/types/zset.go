@@ -332,3 +332,13 @@ func (z *ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float
 	}
 	return z.dict.ScanN(cursor, count, func(k string, s *float64) { fn([]byte(k), *s) })
 }
+
+// PrefetchMembers starts loading the table memory of up to
+// PrefetchMax members in the large encoding (see Dict.Prefetch); the result
+// is meaningless.
+func (x *ZSet) PrefetchMembers(elems [][]byte) uintptr {
+	if x.dict == nil {
+		return 0
+	}
+	return x.dict.Prefetch(elems)
+}
