@@ -51,6 +51,8 @@ func (s *Server) closeForOutputLimit(c *Client) {
 // nothing more (Redis's clientsCron does the same).
 func (s *Server) enforceSoftLimits() {
 	var over []*Client
+	// The keyspace lock: client flags change under it (SUBSCRIBE...).
+	s.ks.Lock()
 	s.clientsMu.Lock()
 	for _, c := range s.clients {
 		c.outMu.Lock()
@@ -71,6 +73,7 @@ func (s *Server) enforceSoftLimits() {
 		ob.mu.Unlock()
 	}
 	s.clientsMu.Unlock()
+	s.ks.Unlock()
 	for _, c := range over {
 		s.log.Warn("Client " + c.addr + " closed for overcoming of output buffer limits.")
 		c.kill()
