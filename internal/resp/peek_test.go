@@ -52,3 +52,28 @@ func TestPeekKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestShrinkDropsArgumentReferences: once the buffer is given back, the
+// reused argument slices no longer point into it (they would keep a big
+// request's buffer alive: a replica held 32 MB that way).
+func TestShrinkDropsArgumentReferences(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 1<<20)
+	in := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048576\r\n" + string(big) + "\r\n")
+	r := NewReader(bytes.NewReader(in))
+	for {
+		if _, ok, err := r.Next(); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			break
+		}
+		if err := r.Fill(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Shrink(1024)
+	for i, a := range r.args[:cap(r.args)] {
+		if a != nil {
+			t.Fatalf("argument slot %d still refers to the old buffer", i)
+		}
+	}
+}

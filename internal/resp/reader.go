@@ -143,7 +143,15 @@ func (r *Reader) Shrink(size int) {
 	if r.r == r.w && len(r.buf) > size {
 		r.buf = make([]byte, size)
 		r.r, r.w = 0, 0
+		r.dropArgRefs()
 	}
+}
+
+// dropArgRefs clears the argument slices kept for reuse: they point into
+// the buffer being given back, and would keep it alive.
+func (r *Reader) dropArgRefs() {
+	clear(r.args[:cap(r.args)])
+	r.peek = [PeekArgs][]byte{}
 }
 
 // Release drops the buffer when nothing is pending, so an idle connection
@@ -153,6 +161,7 @@ func (r *Reader) Release() {
 	if r.r == r.w {
 		r.buf = nil
 		r.r, r.w = 0, 0
+		r.dropArgRefs()
 	}
 }
 

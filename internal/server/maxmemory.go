@@ -104,6 +104,20 @@ func (s *Server) collectAnchor() {
 	s.anchor()
 }
 
+// reanchorAfterLoad takes a fresh anchor after a full sync loaded a new
+// dataset or the master link dropped a big read buffer: that memory may
+// have been live at the last collection, and a replica that then only
+// applies small writes may not collect again for a long time, leaving
+// used_memory inflated. The
+// collection runs without the keyspace lock (clients keep being served);
+// the caller holds no lock.
+func (s *Server) reanchorAfterLoad() {
+	runtime.GC()
+	s.ks.Lock()
+	s.anchor()
+	s.ks.Unlock()
+}
+
 // flushedAnchor re-anchors after FLUSHDB/FLUSHALL when what is left is a
 // small heap: the collection is cheap then (the old tables are garbage,
 // and garbage is not marked), and the figure restarts from the truth.

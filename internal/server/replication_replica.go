@@ -41,6 +41,13 @@ const (
 	linkConnected  = "connected"
 )
 
+// linkBufKeep is the largest read buffer the master link keeps between
+// commands; linkBufInitial is what it shrinks to.
+const (
+	linkBufKeep    = 1 << 20
+	linkBufInitial = 16 << 10
+)
+
 // masterClientNow is the clock the master client's commands run with:
 // before any deadline, so nothing looks expired to them.
 const masterClientNow = 1
@@ -501,6 +508,7 @@ func (s *Server) fullSyncFromMaster(l *masterLink, conn net.Conn, br *bufio.Read
 	s.ks.Unlock()
 	s.persist.loading.Store(false)
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	s.reanchorAfterLoad()
 	return nil
 }
 
@@ -571,6 +579,7 @@ func (s *Server) diskLoad(l *masterLink, src io.Reader, mark []byte, lr *io.Limi
 	s.adoptMasterHistoryLocked(id, off)
 	s.ks.Unlock()
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	s.reanchorAfterLoad()
 	return nil
 }
 
@@ -661,6 +670,7 @@ func (s *Server) swapdbLoad(payload io.Reader, mark []byte, lr *io.LimitedReader
 	s.ks.Unlock()
 	s.log.Info("MASTER <-> REPLICA sync: Discarding old DB in background")
 	s.log.Info("MASTER <-> REPLICA sync: Finished with success")
+	s.reanchorAfterLoad()
 	return nil
 }
 
@@ -822,6 +832,19 @@ func (s *Server) streamFromMaster(l *masterLink, conn net.Conn, br *bufio.Reader
 			return fmt.Errorf("protocol error from master: %w", err)
 		}
 		if !ok {
+			if cap(raw) > linkBufKeep {
+				raw = nil // the re-encoding of a big command
+			}
+			if rd.Buffered() == 0 && rd.Cap() > linkBufKeep {
+				// A big command grew the buffer: give it back, as Redis
+				// trims its master client's pending query buffer, and
+				// count the freed memory out of used_memory now.
+				big := rd.Cap() >= 16<<20
+				rd.Shrink(linkBufInitial)
+				if big {
+					s.reanchorAfterLoad()
+				}
+			}
 			if err := rd.Fill(); err != nil {
 				select {
 				case <-l.stop:
