@@ -60,6 +60,7 @@ func TestShrinkDropsArgumentReferences(t *testing.T) {
 	big := bytes.Repeat([]byte("x"), 1<<20)
 	in := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048576\r\n" + string(big) + "\r\n")
 	r := NewReader(bytes.NewReader(in))
+	r.Authenticated, r.MaxBulk, r.MaxQuery = true, 1<<30, 1<<30
 	for {
 		if _, ok, err := r.Next(); err != nil {
 			t.Fatal(err)
