@@ -196,7 +196,7 @@ func (c *Client) send(b []byte) error {
 	return err
 }
 
-// queueReply queues the client's own replies in its outbox; past its
+// queueReply queues the client's replies or pushes in its outbox; past its
 // output limit (client-output-buffer-limit, its class) it is closed. With
 // rw (a plain socket) and nothing pending, b is first offered to the
 // socket directly: a client whose held output drained does not pay the
@@ -230,8 +230,7 @@ func (c *Client) queueReply(ob *outbox, b []byte, rw *rawWriter) {
 	over := overOutputLimit(lim, uint64(len(ob.buf)+ob.writing), &ob.softSince)
 	ob.mu.Unlock()
 	if over {
-		c.srv.log.Warn("Client " + c.addr + " closed for overcoming of output buffer limits.")
-		c.kill()
+		c.srv.closeOverOutputLimit(c)
 		return
 	}
 	select {

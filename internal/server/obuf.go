@@ -75,7 +75,13 @@ func (s *Server) enforceSoftLimits() {
 	s.clientsMu.Unlock()
 	s.ks.Unlock()
 	for _, c := range over {
-		s.log.Warn("Client " + c.addr + " closed for overcoming of output buffer limits.")
-		c.kill()
+		s.closeOverOutputLimit(c)
 	}
+}
+
+// closeOverOutputLimit closes c, whose held output passed its limits, with
+// Redis's log line.
+func (s *Server) closeOverOutputLimit(c *Client) {
+	s.log.Warn("Client " + c.addr + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+	c.kill()
 }

@@ -324,25 +324,7 @@ func (s *Server) pushPubsub(c *Client, b []byte) {
 	}
 	c.totalOut.Add(int64(len(b)))
 	s.stats.netOutput.Add(int64(len(b)))
-	lim := s.obufLimit(c)
-	ob.mu.Lock()
-	if ob.closed {
-		ob.mu.Unlock()
-		return
-	}
-	ob.buf = append(ob.buf, b...)
-	ob.account()
-	over := overOutputLimit(lim, uint64(len(ob.buf)+ob.writing), &ob.softSince)
-	ob.mu.Unlock()
-	if over {
-		s.log.Warn("Client scheduled to be closed ASAP for overcoming of output buffer limits.", "addr", c.addr)
-		c.kill()
-		return
-	}
-	select {
-	case ob.signal <- struct{}{}:
-	default:
-	}
+	c.queueReply(ob, b, nil)
 }
 
 func (x *Ctx) replyChannelList(m map[string][]*Client) {

@@ -173,28 +173,18 @@ func (w *rawWriter) tryWrite(fd uintptr) bool {
 
 // TryWrite writes what the socket takes without waiting; it returns how
 // many bytes were written (fewer than len(p) when the socket is full).
-func (w *rawWriter) TryWrite(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.p, w.errno = p, 0
-	err := w.rc.Write(w.tryFn)
-	written := len(p) - len(w.p)
-	w.p = nil
-	if err != nil {
-		return written, err
-	}
-	if w.errno != 0 {
-		return written, &net.OpError{Op: "write", Net: "tcp", Err: w.errno}
-	}
-	return written, nil
-}
+func (w *rawWriter) TryWrite(p []byte) (int, error) { return w.writeWith(p, w.tryFn) }
 
 // Write implements io.Writer: it writes all of p or fails.
-func (w *rawWriter) Write(p []byte) (int, error) {
+func (w *rawWriter) Write(p []byte) (int, error) { return w.writeWith(p, w.writeFn) }
+
+// writeWith runs fn (writeFn waits for the poller, tryFn does not) in one
+// RawConn write session and reports what it wrote.
+func (w *rawWriter) writeWith(p []byte, fn func(fd uintptr) bool) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.p, w.errno = p, 0
-	err := w.rc.Write(w.writeFn)
+	err := w.rc.Write(fn)
 	written := len(p) - len(w.p)
 	w.p = nil
 	if err != nil {
