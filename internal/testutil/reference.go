@@ -210,6 +210,16 @@ func (r *Reference) Log(n int) string {
 	return tailFile(r.LogFile, n)
 }
 
+// FreePort returns a loopback TCP port nothing listens on right now.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	return port
+}
+
 // freePort asks the kernel for a currently unused loopback TCP port.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

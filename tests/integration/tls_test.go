@@ -109,16 +109,6 @@ func (c *testCerts) clientConfig(withCert bool) *tls.Config {
 	return cfg
 }
 
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // TestTLSClients: a client speaks TLS on tls-port while the plain port
 // still serves; tls-auth-clients yes (the default) turns away a client
 // without a certificate, CONFIG SET tls-auth-clients no lets it in, and a
@@ -127,7 +117,7 @@ func freeTCPPort(t *testing.T) int {
 func TestTLSClients(t *testing.T) {
 	ctx := context.Background()
 	certs := makeTestCerts(t)
-	port := freeTCPPort(t)
+	port := testutil.FreePort(t)
 	plain := testutil.StartPeregrine(t, certs.serverArgs(port)...)
 	tlsAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	c := redis.NewClient(&redis.Options{Addr: tlsAddr, TLSConfig: certs.clientConfig(true)})
@@ -220,7 +210,7 @@ func TestTLSReplicationWithRedis(t *testing.T) {
 	certs := makeTestCerts(t)
 
 	t.Run("peregrine replica of redis", func(t *testing.T) {
-		port := freeTCPPort(t)
+		port := testutil.FreePort(t)
 		ref := testutil.StartReference(t, append(certs.serverArgs(port), "--repl-diskless-sync-delay", "0")...)
 		m := redis.NewClient(&redis.Options{Addr: ref.Addr})
 		defer m.Close()
@@ -237,7 +227,7 @@ func TestTLSReplicationWithRedis(t *testing.T) {
 	})
 
 	t.Run("redis replica of peregrine", func(t *testing.T) {
-		port := freeTCPPort(t)
+		port := testutil.FreePort(t)
 		mAddr := testutil.StartPeregrine(t, append(certs.serverArgs(port), "--repl-diskless-sync-delay", "0")...)
 		m := redis.NewClient(&redis.Options{Addr: mAddr})
 		defer m.Close()
