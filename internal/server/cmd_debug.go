@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -511,10 +512,12 @@ func debugPopulate(x *Ctx) {
 		val = strconv.AppendInt(append(val[:0], "value:"...), j, 10)
 		if size > 0 {
 			// Redis pads with zero bytes to size, or truncates to it.
-			for len(val) < int(size) {
-				val = append(val, 0)
+			if l := len(val); l < int(size) {
+				val = slices.Grow(val, int(size)-l)[:size]
+				clear(val[l:])
+			} else {
+				val = val[:size]
 			}
-			val = val[:size]
 		}
 		x.db.SetString(key, val, keyspace.Entry{Type: keyspace.TypeString,
 			Enc: keyspace.StringEncoding(val), Access: x.newAccess()})
